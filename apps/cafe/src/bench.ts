@@ -1,0 +1,3 @@
+export async function bench(_args: string[], _logger: unknown) {
+  throw new Error('not yet')
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, createLogger } from '@cafeteria/platform'
+import { startDistributed } from './distributed.ts'
+import { startEmbedded } from './embedded.ts'
+import { serveOne } from './serve.ts'
+
+const usage = `usage: cafe <command>
+
+  start                  run the whole system in this process (embedded mode, SQLite, in-process bus)
+    --memory             keep nothing on disk (same as CAFE_DATA_DIR=:memory:)
+    --data-dir <dir>     where the SQLite files live (default ./data, or CAFE_DATA_DIR)
+  start --distributed    run one process per service against PostgreSQL, MariaDB and NATS JetStream
+  serve <service>        run one service (what each process of distributed mode runs)
+  bench [options]        load-test the gateway; see 'cafe bench --help'
+`
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' })
+  switch (command) {
+    case 'start': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          distributed: { type: 'boolean', default: false },
+          memory: { type: 'boolean', default: false },
+          'data-dir': { type: 'string' },
+        },
+      })
+      const env = { ...process.env }
+      if (values.memory) env.CAFE_DATA_DIR = ':memory:'
+      if (values['data-dir']) env.CAFE_DATA_DIR = values['data-dir']
+      const system = values.distributed
+        ? await startDistributed(env, logger)
+        : await startEmbedded(env, logger)
+      const where = system.url.replace('127.0.0.1', 'localhost')
+      process.stdout.write(
+        `\ncafeteria is running (${values.distributed ? 'distributed' : 'embedded'} mode): ${where}\n\n`,
+      )
+      onSignal(() => system.stop())
+      return
+    }
+    case 'serve': {
+      const name = rest[0]
+      if (!name) throw new Error('serve needs a service name')
+      const service = await serveOne(name, process.env, logger)
+      onSignal(() => service.close())
+      return
+    }
+    case 'bench': {
+      const { bench } = await import('./bench.ts')
+      await bench(rest, logger)
+      return
+    }
+    default:
+      process.stdout.write(usage)
+      process.exitCode = command && command !== 'help' ? 2 : 0
+  }
+}
+
+/** Graceful stop on SIGTERM (Kubernetes, the distributed runner) and SIGINT (Ctrl-C). */
+function onSignal(stop: () => Promise<void>) {
+  let stopping = false
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`error while stopping on ${signal}:`, error)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', handler)
+  process.on('SIGINT', handler)
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error)
+  process.exit(1)
+})

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { startGateway } from '@cafeteria/gateway'
+import { type Env, type Logger, openLocalBus, type RunningService, startService } from '@cafeteria/platform'
+import { GATEWAY_PORT, services } from './services.ts'
+
+export interface EmbeddedSystem {
+  readonly url: string
+  readonly dataDir: string | undefined
+  readonly running: readonly RunningService[]
+  stop(): Promise<void>
+}
+
+/**
+ * Embedded mode: every service in this one process, each on its own port with its own SQLite
+ * database, and the durable in-process bus between them. `CAFE_DATA_DIR=:memory:` keeps
+ * nothing on disk.
+ */
+export async function startEmbedded(env: Env, logger: Logger): Promise<EmbeddedSystem> {
+  const setting = env.CAFE_DATA_DIR ?? './data'
+  const memory = setting === ':memory:'
+  const dataDir = memory ? undefined : resolve(setting)
+  if (dataDir) mkdirSync(dataDir, { recursive: true })
+  const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ':memory:')
+  const bus = openLocalBus({ path: file('bus'), sync: env.SQLITE_SYNC === 'full' ? 'full' : 'normal' })
+
+  const running: RunningService[] = []
+  const stop = async () => {
+    for (const service of [...running].reverse()) await service.stop()
+    await bus.close()
+  }
+  try {
+    const urls: Record<string, string> = {}
+    for (const { definition, port } of services) {
+      // Services call each other at the addresses they actually got (ports may be ephemeral).
+      const wired = { ...env, PAYMENT_URL: urls.payment ?? env.PAYMENT_URL }
+      const service = await startService(definition, {
+        env: wired,
+        bus,
+        logger,
+        defaults: { port, databaseUrl: `sqlite:${file(definition.name)}` },
+      })
+      running.push(service)
+      urls[definition.name] = service.url
+    }
+    const gateway = await startGateway({
+      env: { ...env, ORDER_URL: urls.order, PAYMENT_URL: urls.payment, DRINK_URL: urls.drink },
+      logger,
+      defaults: { port: GATEWAY_PORT },
+    })
+    running.push(gateway)
+    return { url: gateway.url, dataDir, running, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}

@@ -1,0 +1,3 @@
+export * from './decode.ts'
+export * from './events.ts'
+export * from './http.ts'

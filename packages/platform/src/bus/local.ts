@@ -1,0 +1,211 @@
+import { DatabaseSync } from 'node:sqlite'
+import type { SqliteSync } from '../db/sqlite.ts'
+import {
+  type Bus,
+  type BusMessage,
+  type ConsumeOptions,
+  exponentialRetry,
+  type OutgoingMessage,
+  type Subscription,
+} from './port.ts'
+
+interface Row {
+  seq: number
+  id: string
+  type: string
+  payload: string
+  headers: string | null
+}
+interface RetryRow {
+  seq: number
+  attempt: number
+}
+type Handle = (message: BusMessage) => Promise<void>
+
+/**
+ * The embedded-mode bus: a durable log in SQLite with a cursor per named consumer, giving the
+ * same guarantees as JetStream in one process. A message id is stored once; a consumer's cursor
+ * moves only after the handlers of a whole batch have settled, so a crash redelivers the batch
+ * (the consumers' inboxes drop the repeats); failed messages wait in a retry table with backoff.
+ */
+export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus {
+  const db = new DatabaseSync(options.path)
+  db.exec(`pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'}; pragma busy_timeout = 5000;
+    create table if not exists message (seq integer primary key autoincrement, id text not null unique,
+      type text not null, payload text not null, headers text, stored_at text not null);
+    create table if not exists cursor (consumer text primary key, seq integer not null);
+    create table if not exists retry (consumer text not null, seq integer not null, attempt integer not null,
+      due_at integer not null, primary key (consumer, seq));`)
+  const insert = db.prepare(
+    'insert or ignore into message (id, type, payload, headers, stored_at) values (?, ?, ?, ?, ?)',
+  )
+  const after = db.prepare(
+    'select seq, id, type, payload, headers from message where seq > ? order by seq limit ?',
+  )
+  const bySeq = db.prepare('select seq, id, type, payload, headers from message where seq = ?')
+  const cursorOf = db.prepare('select seq from cursor where consumer = ?')
+  const saveCursor = db.prepare(
+    'insert into cursor (consumer, seq) values (?, ?) on conflict (consumer) do update set seq = excluded.seq',
+  )
+  const dueRetries = db.prepare(
+    'select seq, attempt from retry where consumer = ? and due_at <= ? order by due_at limit ?',
+  )
+  const nextDue = db.prepare('select min(due_at) as due from retry where consumer = ?')
+  const saveRetry = db.prepare(
+    'insert into retry (consumer, seq, attempt, due_at) values (?, ?, ?, ?) on conflict (consumer, seq) do update set attempt = excluded.attempt, due_at = excluded.due_at',
+  )
+  const dropRetry = db.prepare('delete from retry where consumer = ? and seq = ?')
+  const groups = new Map<string, Group>()
+  let closed = false
+
+  const inTransaction = (work: () => void) => {
+    db.exec('begin')
+    try {
+      work()
+      db.exec('commit')
+    } catch (error) {
+      db.exec('rollback')
+      throw error
+    }
+  }
+
+  class Group {
+    readonly name: string
+    readonly handlers: Handle[] = []
+    readonly concurrency: number
+    readonly retryDelay: (attempt: number) => number
+    next = 0
+    stopped = false
+    wake: (() => void) | undefined
+    loop: Promise<void>
+
+    constructor(name: string, options: ConsumeOptions) {
+      this.name = name
+      this.concurrency = options.concurrency ?? 64
+      this.retryDelay = options.retryDelay ?? exponentialRetry()
+      this.loop = this.run()
+    }
+
+    notify() {
+      this.wake?.()
+    }
+
+    private async deliver(row: Row, attempt: number): Promise<boolean> {
+      const handle = this.handlers[this.next++ % this.handlers.length]
+      if (!handle) return false
+      const message: BusMessage = {
+        id: row.id,
+        type: row.type,
+        payload: row.payload,
+        attempt,
+        ...(row.headers ? { headers: JSON.parse(row.headers) as Record<string, string> } : {}),
+      }
+      try {
+        await handle(message)
+        return true
+      } catch {
+        return false
+      }
+    }
+
+    private async run(): Promise<void> {
+      await Promise.resolve()
+      while (!this.stopped) {
+        const cursor = (cursorOf.get(this.name) as { seq: number } | undefined)?.seq ?? 0
+        const fresh = after.all(cursor, this.concurrency) as unknown as Row[]
+        const due = dueRetries.all(this.name, Date.now(), this.concurrency) as unknown as RetryRow[]
+        if (fresh.length === 0 && due.length === 0) {
+          await this.idle()
+          continue
+        }
+        const [freshResults, dueResults] = await Promise.all([
+          Promise.all(fresh.map((row) => this.deliver(row, 1))),
+          Promise.all(
+            due.map((r) => {
+              const row = bySeq.get(r.seq) as unknown as Row | undefined
+              return row ? this.deliver(row, r.attempt + 1) : Promise.resolve(true)
+            }),
+          ),
+        ])
+        if (closed) return
+        const now = Date.now()
+        inTransaction(() => {
+          fresh.forEach((row, i) => {
+            if (!freshResults[i]) saveRetry.run(this.name, row.seq, 1, now + this.retryDelay(1))
+          })
+          due.forEach((r, i) => {
+            if (dueResults[i]) dropRetry.run(this.name, r.seq)
+            else saveRetry.run(this.name, r.seq, r.attempt + 1, now + this.retryDelay(r.attempt + 1))
+          })
+          const last = fresh.at(-1)
+          if (last) saveCursor.run(this.name, last.seq)
+        })
+      }
+    }
+
+    /** Sleeps until a publish, the next due retry, or stop. */
+    private idle(): Promise<void> {
+      const due = (nextDue.get(this.name) as { due: number | null } | undefined)?.due
+      return new Promise((resolve) => {
+        const timer = due == null ? undefined : setTimeout(done, Math.max(0, due - Date.now()))
+        const self = this
+        function done() {
+          if (timer) clearTimeout(timer)
+          self.wake = undefined
+          resolve()
+        }
+        this.wake = done
+      })
+    }
+
+    async stop() {
+      this.stopped = true
+      this.notify()
+      await this.loop
+    }
+  }
+
+  return {
+    kind: 'local',
+    async publish(messages: readonly OutgoingMessage[]) {
+      if (closed) throw new Error('bus is closed')
+      const now = new Date().toISOString()
+      inTransaction(() => {
+        for (const m of messages) {
+          insert.run(m.id, m.type, m.payload, m.headers ? JSON.stringify(m.headers) : null, now)
+        }
+      })
+      for (const group of groups.values()) group.notify()
+    },
+    consume(consumer: string, handle: Handle, options: ConsumeOptions = {}): Subscription {
+      if (closed) throw new Error('bus is closed')
+      let group = groups.get(consumer)
+      if (!group) {
+        group = new Group(consumer, options)
+        groups.set(consumer, group)
+      }
+      group.handlers.push(handle)
+      const owner = group
+      return {
+        async stop() {
+          const index = owner.handlers.indexOf(handle)
+          if (owner.handlers.length > 1) {
+            owner.handlers.splice(index, 1)
+            return
+          }
+          await owner.stop()
+          owner.handlers.length = 0
+          groups.delete(consumer)
+        },
+      }
+    },
+    health: () => ({ ok: !closed, detail: closed ? 'closed' : `local log at ${options.path}` }),
+    async close() {
+      if (closed) return
+      await Promise.all([...groups.values()].map((g) => g.stop()))
+      groups.clear()
+      closed = true
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The bus port. Both adapters (NATS JetStream and the in-process durable log) keep the same
+ * contract, so services and tests cannot tell them apart:
+ * - `publish` resolves only once every message is durably stored; a message whose id was
+ *   published before is stored once (the outbox relay may publish a row twice after a crash).
+ * - each named consumer sees every message at least once; replicas sharing a name share the work.
+ * - a message is acknowledged only after `handle` resolves; when it rejects, the message comes
+ *   back after `retryDelay(attempt)` with `attempt + 1`. The bus never gives up on a message:
+ *   deciding when a failure becomes a dead letter is the consumer's business (see consumer.ts).
+ */
+export interface OutgoingMessage {
+  readonly id: string
+  readonly type: string
+  readonly payload: string
+  /** Transport headers such as W3C trace context. */
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export interface BusMessage extends OutgoingMessage {
+  /** 1 on first delivery, then 2, 3, … on each redelivery. */
+  readonly attempt: number
+}
+
+export interface ConsumeOptions {
+  /** How many messages one consumer handles at once. */
+  readonly concurrency?: number
+  /** Delay before redelivering a message whose handler failed on this attempt. */
+  readonly retryDelay?: (attempt: number) => number
+}
+
+export interface Subscription {
+  /** Stops taking new messages and waits for the ones in hand to finish (and be acknowledged). */
+  stop(): Promise<void>
+}
+
+export interface BusHealth {
+  readonly ok: boolean
+  readonly detail: string
+}
+
+export interface Bus {
+  readonly kind: 'jetstream' | 'local'
+  publish(messages: readonly OutgoingMessage[]): Promise<void>
+  consume(
+    consumer: string,
+    handle: (message: BusMessage) => Promise<void>,
+    options?: ConsumeOptions,
+  ): Subscription
+  health(): BusHealth
+  close(): Promise<void>
+}
+
+/**
+ * Exponential backoff with equal jitter, capped: after the first failure between base/2 and base,
+ * then doubling. The jitter keeps many failing consumers from retrying in lockstep.
+ */
+export const exponentialRetry =
+  (baseMs = 200, maxMs = 30_000) =>
+  (attempt: number): number => {
+    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1))
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)
+  }

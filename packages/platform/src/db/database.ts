@@ -1,0 +1,86 @@
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { createPool as createMysqlPool } from 'mysql2'
+import pg from 'pg'
+import { ensureDatabase } from './ensure.ts'
+import { openSqlite, type SqliteSync } from './sqlite.ts'
+
+export type Dialect = 'postgres' | 'mysql' | 'sqlite'
+
+export interface Database<DB = any> {
+  readonly db: Kysely<DB>
+  readonly dialect: Dialect
+  /** The URL without its password, for logs. */
+  readonly label: string
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface OpenOptions {
+  /** Connections per process (PostgreSQL and MySQL). */
+  poolSize?: number
+  sqliteSync?: SqliteSync
+  /** Create the database when it does not exist (PostgreSQL and MySQL). */
+  create?: boolean
+}
+
+/**
+ * Opens a database chosen by URL: `postgres://…`, `mysql://…` (or `mariadb://…`), `sqlite:<path>`
+ * or `sqlite::memory:`. Switching a service's database product is configuration only.
+ */
+export async function openDatabase<DB = any>(url: string, options: OpenOptions = {}): Promise<Database<DB>> {
+  const dialect = dialectOf(url)
+  const label = redact(url)
+  if (options.create !== false && dialect !== 'sqlite') await ensureDatabase(dialect, url)
+  const poolSize = options.poolSize ?? 10
+  let kyselyDialect: PostgresDialect | MysqlDialect | SqliteDialect
+  if (dialect === 'postgres') {
+    // int8 (bigserial ids, counts) as a JS number: ids stay far below 2^53.
+    const types = {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
+    }
+    kyselyDialect = new PostgresDialect({
+      pool: new pg.Pool({ connectionString: url, max: poolSize, types }),
+    })
+  } else if (dialect === 'mysql') {
+    const u = new URL(url.replace(/^mariadb:/, 'mysql:'))
+    kyselyDialect = new MysqlDialect({
+      pool: createMysqlPool({
+        host: u.hostname,
+        port: Number(u.port || 3306),
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.slice(1),
+        connectionLimit: poolSize,
+        timezone: 'Z',
+        dateStrings: false,
+      }),
+    })
+  } else {
+    const path = url.replace(/^sqlite:/, '')
+    kyselyDialect = new SqliteDialect({ database: openSqlite(path, options.sqliteSync) })
+  }
+  const db = new Kysely<DB>({ dialect: kyselyDialect })
+  return {
+    db,
+    dialect,
+    label,
+    ping: async () => {
+      await sql`select 1`.execute(db)
+    },
+    close: () => db.destroy(),
+  }
+}
+
+export function dialectOf(url: string): Dialect {
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres'
+  if (/^(mysql|mariadb):\/\//.test(url)) return 'mysql'
+  if (url.startsWith('sqlite:')) return 'sqlite'
+  throw new Error(
+    `unsupported database URL "${redact(url)}": use postgres://, mysql://, mariadb:// or sqlite:`,
+  )
+}
+
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+}

@@ -1,0 +1,63 @@
+import type { Generated } from 'kysely'
+import type { ServiceMigration } from './migrate.ts'
+
+/** Tables the reliability core keeps in every service's own database. */
+export interface PlatformTables {
+  outbox: {
+    id: Generated<number>
+    event_id: string
+    type: string
+    payload: string
+    headers: string | null
+    created_at: Date | string
+  }
+  inbox: { consumer: string; event_id: string; processed_at: Date | string }
+  dead_letter: {
+    id: Generated<number>
+    consumer: string
+    event_id: string
+    type: string
+    payload: string
+    headers: string | null
+    error: string
+    attempts: number
+    failed_at: Date | string
+  }
+}
+
+export const platformMigrations: readonly ServiceMigration[] = [
+  {
+    name: '001_outbox_inbox_dead_letter',
+    async up(db, t) {
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('headers', 'text')
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createTable('inbox')
+        .addColumn('consumer', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('processed_at', t.timestamp, (c) => c.notNull())
+        .addPrimaryKeyConstraint('inbox_pk', ['consumer', 'event_id'])
+        .execute()
+      await db.schema.createIndex('inbox_processed_at').on('inbox').column('processed_at').execute()
+      await db.schema
+        .createTable('dead_letter')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('consumer', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('headers', 'text')
+        .addColumn('error', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('failed_at', t.timestamp, (c) => c.notNull())
+        .execute()
+    },
+  },
+]

@@ -1,0 +1,51 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite'
+import type { SqliteDatabase, SqliteStatement } from 'kysely'
+
+export type SqliteSync = 'normal' | 'full'
+
+/**
+ * Adapts Node's built-in `node:sqlite` to the interface Kysely's SqliteDialect expects, so
+ * embedded mode needs no native addon. Prepared statements are cached per SQL text: Kysely
+ * asks for a fresh statement on every query and preparing dominates small queries.
+ */
+export function openSqlite(
+  path: string,
+  sync: SqliteSync = 'normal',
+): SqliteDatabase & { raw: DatabaseSync } {
+  const raw = new DatabaseSync(path)
+  // WAL keeps readers off the writer's back; NORMAL survives a killed process, FULL also power loss.
+  raw.exec(`pragma journal_mode = wal; pragma synchronous = ${sync}; pragma busy_timeout = 5000;
+    pragma foreign_keys = on;`)
+  const cache = new Map<string, SqliteStatement>()
+  return {
+    raw,
+    close: () => raw.close(),
+    prepare(sql) {
+      let statement = cache.get(sql)
+      if (!statement) {
+        statement = adapt(raw.prepare(sql))
+        if (cache.size > 500) cache.clear()
+        cache.set(sql, statement)
+      }
+      return statement
+    },
+  }
+}
+
+function adapt(statement: StatementSync): SqliteStatement {
+  const bind = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqlite)
+  return {
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...bind(parameters)),
+    run: (parameters) => statement.run(...bind(parameters)),
+    iterate: (parameters) => statement.iterate(...bind(parameters)),
+  }
+}
+
+/** SQLite has no date or boolean type: store instants as ISO-8601 text (sorts correctly) and booleans as 0/1. */
+function toSqlite(value: unknown): SQLInputValue {
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'boolean') return value ? 1 : 0
+  if (value === undefined) return null
+  return value as SQLInputValue
+}

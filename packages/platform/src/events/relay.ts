@@ -1,0 +1,122 @@
+import type { Kysely } from 'kysely'
+import type { Bus } from '../bus/port.ts'
+import type { Database } from '../db/database.ts'
+import type { PlatformTables } from '../db/platform-tables.ts'
+import type { Logger } from '../logger.ts'
+
+export interface RelayOptions {
+  readonly database: Database<PlatformTables>
+  readonly bus: Bus
+  readonly log: Logger
+  readonly batchSize?: number
+  /** Safety net for rows a crashed process or another replica left behind. */
+  readonly pollMs?: number
+}
+
+export interface Relay {
+  /** Called after a commit that wrote outbox rows: publish them now rather than at the next poll. */
+  kick(): void
+  /** Publishes everything committed so far. */
+  flush(): Promise<void>
+  backlog(): Promise<{ count: number; oldestAgeMs: number }>
+  stop(): Promise<void>
+}
+
+/**
+ * Publishes outbox rows after commit and deletes them once the bus has stored them. A crash
+ * between publish and delete publishes a row again, which the bus dedupes by event id. Replicas
+ * on PostgreSQL/MariaDB split the rows with SKIP LOCKED instead of publishing each other's.
+ */
+export function startRelay(options: RelayOptions): Relay {
+  const { database, bus, log } = options
+  const batchSize = options.batchSize ?? 256
+  const lockRows = database.dialect !== 'sqlite'
+  let running: Promise<void> | undefined
+  let again = false
+  let stopped = false
+  let failures = 0
+
+  async function publishBatch(db: Kysely<PlatformTables>): Promise<number> {
+    let query = db
+      .selectFrom('outbox')
+      .select(['id', 'event_id', 'type', 'payload', 'headers'])
+      .orderBy('id')
+      .limit(batchSize)
+    if (lockRows) query = query.forUpdate().skipLocked()
+    const rows = await query.execute()
+    if (rows.length === 0) return 0
+    await bus.publish(
+      rows.map((r) => ({
+        id: r.event_id,
+        type: r.type,
+        payload: r.payload,
+        ...(r.headers ? { headers: JSON.parse(r.headers) as Record<string, string> } : {}),
+      })),
+    )
+    await db
+      .deleteFrom('outbox')
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute()
+    return rows.length
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false
+      let published: number
+      do {
+        // SQLite has one writer: holding a transaction across the publish would stall the service.
+        published = lockRows
+          ? await database.db.transaction().execute((trx) => publishBatch(trx))
+          : await publishBatch(database.db)
+      } while (published === batchSize)
+    } while (again && !stopped)
+  }
+
+  function kick(): void {
+    if (running) {
+      again = true
+      return
+    }
+    running = drain()
+      .then(() => {
+        failures = 0
+      })
+      .catch((error: unknown) => {
+        failures++
+        // Logged once per streak so a broker outage does not flood the log.
+        if (failures === 1) log.warn({ err: error }, 'outbox relay failed; will retry')
+      })
+      .finally(() => {
+        running = undefined
+      })
+  }
+
+  const timer = setInterval(kick, options.pollMs ?? 1000)
+  timer.unref()
+
+  return {
+    kick,
+    async flush() {
+      while (running) await running
+      await drain()
+    },
+    async backlog() {
+      const row = await database.db
+        .selectFrom('outbox')
+        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('created_at').as('oldest')])
+        .executeTakeFirstOrThrow()
+      const oldest = row.oldest ? new Date(row.oldest as Date | string).getTime() : Date.now()
+      return { count: Number(row.count), oldestAgeMs: Date.now() - oldest }
+    },
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      while (running) await running
+    },
+  }
+}

@@ -1,0 +1,149 @@
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import type { Logger } from '../logger.ts'
+import { HttpProblem, problem } from './problem.ts'
+import { validatorCompiler } from './validation.ts'
+
+export interface Check {
+  readonly ok: boolean
+  readonly detail: string
+}
+export type Readiness = () => Promise<Record<string, Check>>
+
+export interface HttpAppOptions {
+  readonly name: string
+  readonly logger: Logger
+  /** Dependencies that must be up for the service to take traffic (database, broker). */
+  readonly readiness?: Readiness
+  readonly bodyLimit?: number
+}
+
+export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
+
+/**
+ * Builds (but does not start) a service's HTTP app: schema validation, problem+json errors,
+ * health endpoints, an access-log line per request and an OpenAPI document from the route
+ * schemas. `server.ts`-style starting and stopping lives in the service runtime.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+
+  let closing = false
+  app.addHook('onClose', async () => {
+    closing = true
+  })
+  app.decorate('markNotReady', () => {
+    closing = true
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.url.startsWith('/health/')) return
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        bytes: Number(reply.getHeader('content-length') ?? 0),
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    )
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof HttpProblem) {
+      return reply
+        .code(error.status)
+        .headers(error.headers)
+        .type('application/problem+json')
+        .send(problem(error.status, error.type, error.detail, { instance: request.url, ...error.extra }))
+    }
+    if (error.validation) {
+      const errors = error.validation.map((v) => ({
+        path: v.instancePath || `/${(v.params as { missingProperty?: string }).missingProperty ?? ''}`,
+        message: v.message ?? 'is invalid',
+      }))
+      const where = error.validationContext ?? 'request'
+      return reply
+        .code(400)
+        .type('application/problem+json')
+        .send(
+          problem(
+            400,
+            'invalid-request',
+            `${where}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+            {
+              instance: request.url,
+              errors,
+            },
+          ),
+        )
+    }
+    const status = error.statusCode ?? 500
+    if (status < 500) {
+      const slug = (error.code ?? 'bad-request')
+        .replace(/^FST_ERR_(CTP_)?/, '')
+        .toLowerCase()
+        .replaceAll('_', '-')
+      return reply
+        .code(status)
+        .type('application/problem+json')
+        .send(problem(status, slug, error.message, { instance: request.url }))
+    }
+    request.log.error({ err: error }, 'request failed')
+    return reply
+      .code(status)
+      .type('application/problem+json')
+      .send(
+        problem(status, 'internal', 'The server could not complete the request.', { instance: request.url }),
+      )
+  })
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .type('application/problem+json')
+      .send(problem(404, 'no-route', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  )
+
+  await app.register(swagger, {
+    openapi: { info: { title: `cafeteria ${options.name}`, version: '1.0.0' } },
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'UP' }))
+  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const checks = closing
+      ? { shutdown: { ok: false, detail: 'shutting down' } }
+      : await safeChecks(options.readiness)
+    const up = Object.values(checks).every((c) => c.ok)
+    return reply.code(up ? 200 : 503).send({ status: up ? 'UP' : 'DOWN', checks })
+  })
+  return app
+}
+
+async function safeChecks(readiness?: Readiness): Promise<Record<string, Check>> {
+  if (!readiness) return {}
+  try {
+    return await readiness()
+  } catch (error) {
+    return { readiness: { ok: false, detail: (error as Error).message } }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Turns readiness false at once, before the listener closes (graceful shutdown, step one). */
+    markNotReady(): void
+  }
+}

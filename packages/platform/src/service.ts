@@ -1,0 +1,210 @@
+import type { NewEvent } from '@cafeteria/contracts'
+import type { Kysely, Transaction } from 'kysely'
+import type { Bus, Subscription } from './bus/port.ts'
+import { type ConfigReader, configReader, type Env } from './config.ts'
+import { type Database, type Dialect, openDatabase } from './db/database.ts'
+import { migrate, type ServiceMigration } from './db/migrate.ts'
+import { type PlatformTables, platformMigrations } from './db/platform-tables.ts'
+import { createConsumer, type EventHandlers } from './events/consumer.ts'
+import { appendToOutbox, toEnvelope } from './events/outbox.ts'
+import { type Relay, startRelay } from './events/relay.ts'
+import { createHttpApp, type HttpApp } from './http/app.ts'
+import type { Logger } from './logger.ts'
+import { withTimeout } from './timeout.ts'
+
+/** What a service is: its name, its schema, its routes and the events it reacts to. */
+export interface ServiceDefinition<DB, C = Record<string, never>> {
+  readonly name: string
+  readonly migrations: readonly ServiceMigration[]
+  /** The service's own settings, read from the environment at start-up. */
+  readonly settings?: (read: ConfigReader) => C
+  readonly routes?: (app: HttpApp, ctx: ServiceContext<DB, C>) => void | Promise<void>
+  readonly handlers?: (ctx: ServiceContext<DB, C>) => EventHandlers<DB>
+}
+
+export type ServiceDb<DB> = Kysely<DB & PlatformTables>
+export type ServiceTrx<DB> = Transaction<DB & PlatformTables>
+
+export interface ServiceContext<DB, C> {
+  readonly name: string
+  readonly config: C
+  readonly db: ServiceDb<DB>
+  readonly dialect: Dialect
+  readonly log: Logger
+  readonly now: () => Date
+  /** Runs `work` in a transaction and relays the events it emitted as soon as it commits. */
+  transaction<T>(work: (trx: ServiceTrx<DB>) => Promise<T>): Promise<T>
+  /** Records events in the outbox of the surrounding transaction. */
+  emit(trx: ServiceTrx<DB>, events: readonly NewEvent[]): Promise<void>
+  /** Releases a resource (an HTTP client pool) when the service stops. */
+  onClose(release: () => Promise<void> | void): void
+}
+
+export interface RuntimeSettings {
+  readonly host: string
+  readonly port: number
+  readonly databaseUrl: string
+  readonly poolSize: number
+  readonly sqliteSync: 'normal' | 'full'
+  readonly maxAttempts: number
+  readonly consumerConcurrency: number
+  readonly outboxPollMs: number
+  readonly shutdownTimeoutMs: number
+}
+
+export function runtimeSettings(
+  read: ConfigReader,
+  name: string,
+  defaults: { port: number; databaseUrl: string },
+) {
+  const prefix = name.toUpperCase()
+  return {
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.int(`${prefix}_PORT`, defaults.port, { max: 65535 }),
+    databaseUrl: read.string(`${prefix}_DATABASE_URL`, defaults.databaseUrl),
+    poolSize: read.int(`${prefix}_DB_POOL_SIZE`, 10, { min: 1, max: 500 }),
+    sqliteSync: read.oneOf('SQLITE_SYNC', ['normal', 'full'] as const, 'normal'),
+    maxAttempts: read.int('CONSUMER_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
+    consumerConcurrency: read.int('CONSUMER_CONCURRENCY', 64, { min: 1, max: 4096 }),
+    outboxPollMs: read.int('OUTBOX_POLL_MS', 1000, { min: 10 }),
+    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0 }),
+  } satisfies RuntimeSettings
+}
+
+export interface RunningService {
+  readonly name: string
+  readonly url: string
+  readonly app: HttpApp
+  stop(): Promise<void>
+}
+
+export interface StartOptions {
+  readonly env: Env
+  readonly bus: Bus
+  readonly logger: Logger
+  readonly defaults: { port: number; databaseUrl: string }
+}
+
+/**
+ * Starts one service: database and migrations, outbox relay, HTTP app, event consumer — the
+ * same in embedded and distributed mode; only the bus and the database URL differ.
+ */
+export async function startService<DB, C>(
+  definition: ServiceDefinition<DB, C>,
+  options: StartOptions,
+): Promise<RunningService> {
+  const { name } = definition
+  const log = options.logger.child({ service: name })
+  const read = configReader(options.env)
+  const runtime = runtimeSettings(read, name, options.defaults)
+  const config = (definition.settings?.(read) ?? {}) as C
+  read.done()
+
+  const database: Database<DB & PlatformTables> = await openDatabase(runtime.databaseUrl, {
+    poolSize: runtime.poolSize,
+    sqliteSync: runtime.sqliteSync,
+  })
+  const releases: Array<() => Promise<void> | void> = []
+  try {
+    await migrate(database, 'platform', platformMigrations)
+    await migrate(database, name, definition.migrations)
+    const relay: Relay = startRelay({
+      database: database as unknown as Database<PlatformTables>,
+      bus: options.bus,
+      log,
+      pollMs: runtime.outboxPollMs,
+    })
+    releases.push(() => relay.stop())
+
+    const ctx: ServiceContext<DB, C> = {
+      name,
+      config,
+      db: database.db,
+      dialect: database.dialect,
+      log,
+      now: () => new Date(),
+      async transaction(work) {
+        const result = await database.db.transaction().execute(work)
+        relay.kick()
+        return result
+      },
+      async emit(trx, events) {
+        const now = new Date()
+        await appendToOutbox(
+          trx as unknown as Kysely<PlatformTables>,
+          events.map((e) => toEnvelope(name, e, now)),
+        )
+      },
+      onClose: (release) => {
+        releases.push(release)
+      },
+    }
+
+    const app = await createHttpApp({
+      name,
+      logger: log,
+      readiness: async () => ({
+        database: await withTimeout(
+          database.ping().then(() => ({ ok: true, detail: database.label })),
+          1000,
+          () => ({ ok: false, detail: `${database.label} did not answer within 1 s` }),
+        ).catch((error: Error) => ({ ok: false, detail: error.message })),
+        bus: options.bus.health(),
+      }),
+    })
+    await definition.routes?.(app, ctx)
+
+    let subscription: Subscription | undefined
+    if (definition.handlers) {
+      const handle = createConsumer({
+        consumer: name,
+        database,
+        handlers: definition.handlers(ctx),
+        log,
+        maxAttempts: runtime.maxAttempts,
+        afterCommit: relay.kick,
+      })
+      subscription = options.bus.consume(
+        name,
+        async (message) => {
+          await handle(message)
+        },
+        { concurrency: runtime.consumerConcurrency },
+      )
+    }
+
+    await app.listen({ host: runtime.host, port: runtime.port, listenTextResolver: () => '' })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : runtime.port
+    const url = `http://127.0.0.1:${port}`
+    log.info({ url, database: database.label, bus: options.bus.kind }, 'service started')
+
+    let stopping: Promise<void> | undefined
+    const stop = async () => {
+      // Not ready first (load balancers stop sending), then stop taking connections and finish
+      // the requests in flight, then finish the events in hand, then publish what they emitted.
+      app.markNotReady()
+      await withTimeout(app.close(), runtime.shutdownTimeoutMs, () => log.warn('HTTP drain timed out'))
+      await subscription?.stop()
+      await relay
+        .flush()
+        .catch((error: unknown) => log.warn({ err: error }, 'outbox flush on shutdown failed'))
+      for (const release of releases.reverse()) await release()
+      await database.close()
+      log.info('service stopped')
+    }
+    return {
+      name,
+      url,
+      app,
+      stop: () => {
+        stopping ??= stop()
+        return stopping
+      },
+    }
+  } catch (error) {
+    for (const release of releases.reverse()) await release()
+    await database.close()
+    throw error
+  }
+}

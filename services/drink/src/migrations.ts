@@ -1,0 +1,21 @@
+import type { ServiceMigration } from '@cafeteria/platform'
+
+export const migrations: readonly ServiceMigration[] = [
+  {
+    name: '001_drink',
+    async up(db, t) {
+      await db.schema
+        .createTable('drink')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        // One ticket per order, whatever the broker redelivers.
+        .addColumn('order_id', 'bigint', (c) => c.notNull().unique())
+        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
+        .addColumn('product_name', 'varchar(100)', (c) => c.notNull())
+        .addColumn('qty', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        .addColumn('create_time', t.timestamp, (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('drink_status_id').on('drink').columns(['status', 'id']).execute()
+    },
+  },
+]

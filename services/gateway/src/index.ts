@@ -1,0 +1,79 @@
+import {
+  configReader,
+  createHttpApp,
+  type Env,
+  type Logger,
+  problem,
+  type RunningService,
+} from '@cafeteria/platform'
+import proxy from '@fastify/http-proxy'
+import { routes, type Upstream, upstreamDefaults } from './routes.ts'
+
+export interface GatewayOptions {
+  readonly env: Env
+  readonly logger: Logger
+  readonly defaults?: { port: number }
+}
+
+/** The one public entry point: routes each public path to the service that owns it. */
+export async function startGateway(options: GatewayOptions): Promise<RunningService> {
+  const read = configReader(options.env)
+  const host = read.string('HOST', '0.0.0.0')
+  const port = read.int('GATEWAY_PORT', options.defaults?.port ?? 8080, { max: 65535 })
+  const timeoutMs = read.int('GATEWAY_UPSTREAM_TIMEOUT_MS', 5000, { min: 1 })
+  const upstreams = Object.fromEntries(
+    (Object.keys(upstreamDefaults) as Upstream[]).map((name) => [
+      name,
+      read.url(`${name.toUpperCase()}_URL`, upstreamDefaults[name]),
+    ]),
+  ) as Record<Upstream, string>
+  read.done()
+
+  const log = options.logger.child({ service: 'gateway' })
+  const app = await createHttpApp({ name: 'gateway', logger: log })
+  for (const route of routes) {
+    await app.register(proxy, {
+      upstream: upstreams[route.upstream],
+      prefix: route.prefix,
+      rewritePrefix: route.prefix,
+      httpMethods: [...route.methods],
+      disableRequestLogging: true,
+      undici: {
+        connections: 128,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
+      replyOptions: {
+        onError: (reply, { error }) => {
+          reply.log.warn({ upstream: route.upstream, err: error }, 'upstream unavailable')
+          reply
+            .code(503)
+            .header('retry-after', '1')
+            .type('application/problem+json')
+            .send(
+              problem(
+                503,
+                'upstream-unavailable',
+                `The ${route.upstream} service is not available right now.`,
+              ),
+            )
+        },
+      },
+    })
+  }
+  await app.listen({ host, port, listenTextResolver: () => '' })
+  const address = app.server.address()
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`
+  log.info({ url, upstreams }, 'gateway started')
+  return {
+    name: 'gateway',
+    url,
+    app,
+    async stop() {
+      app.markNotReady()
+      await app.close()
+    },
+  }
+}

@@ -1,0 +1,123 @@
+import { normalizePhoneNumber, PhoneNumberInput, WholeNumberInput, wholeNumber } from '@cafeteria/contracts'
+import { type HttpApp, HttpProblem, notFound, ProblemSchema, type ServiceContext } from '@cafeteria/platform'
+import { type Static, Type } from 'typebox'
+import { decide, isVisible, type Order, type OrderDraft } from './domain.ts'
+import type { PaymentGateway } from './payments.ts'
+import type { OrderSettings } from './settings.ts'
+import { findOrder, insertPending, type OrderTables, saveOrder } from './store.ts'
+
+const QTY = { minimum: 1, maximum: 1000 }
+const AMT = { minimum: 0, maximum: 100_000_000 }
+
+const PlaceOrderBody = Type.Object({
+  phoneNumber: PhoneNumberInput,
+  productName: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  qty: WholeNumberInput({ ...QTY, description: 'number of drinks' }),
+  amt: WholeNumberInput({ ...AMT, description: 'total amount in won' }),
+})
+
+const OrderView = Type.Object({
+  id: Type.Integer(),
+  phoneNumber: Type.String(),
+  productName: Type.String(),
+  qty: Type.Integer(),
+  amt: Type.Integer(),
+  status: Type.String(),
+  createTime: Type.String({ format: 'date-time' }),
+  _links: Type.Object({
+    self: Type.Object({ href: Type.String() }),
+    order: Type.Object({ href: Type.String() }),
+  }),
+})
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
+
+const view = (order: Order) => ({
+  id: order.id,
+  phoneNumber: order.phoneNumber,
+  productName: order.productName,
+  qty: order.qty,
+  amt: order.amt,
+  status: order.status,
+  createTime: order.createTime.toISOString(),
+  _links: { self: { href: `/orders/${order.id}` }, order: { href: `/orders/${order.id}` } },
+})
+
+/** Schema checks cover shapes; these are the rules a schema cannot say. */
+function toDraft(body: Static<typeof PlaceOrderBody>): OrderDraft {
+  const errors: { path: string; message: string }[] = []
+  const phoneNumber = normalizePhoneNumber(body.phoneNumber)
+  if (!phoneNumber)
+    errors.push({ path: '/phoneNumber', message: 'must be a Korean mobile number such as 010-1234-5678' })
+  const qty = wholeNumber(body.qty, QTY)
+  if (qty === undefined)
+    errors.push({ path: '/qty', message: `must be a whole number from ${QTY.minimum} to ${QTY.maximum}` })
+  const amt = wholeNumber(body.amt, AMT)
+  if (amt === undefined)
+    errors.push({ path: '/amt', message: `must be a whole number from ${AMT.minimum} to ${AMT.maximum}` })
+  if (!phoneNumber || qty === undefined || amt === undefined) {
+    const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ')
+    throw new HttpProblem(400, 'invalid-request', `body: ${detail}`, { extra: { errors } })
+  }
+  return { phoneNumber, productName: body.productName.trim(), qty, amt }
+}
+
+export function orderRoutes(
+  app: HttpApp,
+  ctx: ServiceContext<OrderTables, OrderSettings>,
+  payments: PaymentGateway,
+) {
+  app.post(
+    '/orders',
+    {
+      schema: {
+        summary: 'Place an order and pay for it',
+        body: PlaceOrderBody,
+        response: { 201: OrderView, 400: ProblemSchema, 503: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const draft = toDraft(request.body)
+      const pending = await insertPending(ctx.db, ctx.dialect, draft, ctx.now())
+      const payment = await payments.pay({
+        orderId: pending.id,
+        phoneNumber: draft.phoneNumber,
+        amt: draft.amt,
+      })
+      if (!payment.ok) {
+        const failed = decide(pending, { type: 'RecordPaymentFailure' })
+        if (failed.ok) await saveOrder(ctx.db, failed.order, 'Pending')
+        request.log.warn({ orderId: pending.id, detail: payment.detail }, 'payment failed; order not placed')
+        if (payment.unavailable) {
+          throw new HttpProblem(
+            503,
+            'payment-unavailable',
+            'Payment is not available right now. Please pay again in a little while.',
+            {
+              headers: { 'retry-after': String(ctx.config.paymentRetryAfterSeconds) },
+            },
+          )
+        }
+        throw new HttpProblem(422, 'payment-refused', `The payment was refused: ${payment.detail}`)
+      }
+      const decision = decide(pending, { type: 'ConfirmPayment', paymentId: payment.paymentId })
+      if (!decision.ok) throw new Error(decision.reason)
+      await ctx.transaction(async (trx) => {
+        if (!(await saveOrder(trx, decision.order, 'Pending')))
+          throw new Error(`order ${pending.id} changed while paying`)
+        await ctx.emit(trx, decision.events)
+      })
+      return reply.code(201).header('location', `/orders/${pending.id}`).send(view(decision.order))
+    },
+  )
+
+  app.get(
+    '/orders/:id',
+    { schema: { summary: 'One order', params: IdParams, response: { 200: OrderView, 404: ProblemSchema } } },
+    async (request) => {
+      const order = await findOrder(ctx.db, request.params.id)
+      if (!order || !isVisible(order)) throw notFound('order', request.params.id)
+      return view(order)
+    },
+  )
+}

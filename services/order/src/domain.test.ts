@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { decide, isVisible, type Order } from './domain.ts'
+
+const pending: Order = {
+  id: 7,
+  phoneNumber: '01012345679',
+  productName: 'coffee',
+  qty: 3,
+  amt: 500,
+  status: 'Pending',
+  paymentId: null,
+  createTime: new Date('2026-01-01T00:00:00Z'),
+}
+
+describe('order', () => {
+  test('given a pending order, when its payment is confirmed, then it is Ordered and Ordered carries what the barista and points need', () => {
+    const decision = decide(pending, { type: 'ConfirmPayment', paymentId: 41 })
+    assert.ok(decision.ok)
+    assert.equal(decision.order.status, 'Ordered')
+    assert.equal(decision.order.paymentId, 41)
+    assert.deepEqual(decision.events, [
+      {
+        type: 'Ordered',
+        orderId: 7,
+        data: { phoneNumber: '01012345679', productName: 'coffee', qty: 3, amt: 500, paymentId: 41 },
+      },
+    ])
+  })
+
+  test('given a pending order, when its payment fails, then it is PaymentFailed and nothing is emitted', () => {
+    const decision = decide(pending, { type: 'RecordPaymentFailure' })
+    assert.ok(decision.ok)
+    assert.equal(decision.order.status, 'PaymentFailed')
+    assert.deepEqual(decision.events, [])
+  })
+
+  test('given an order already Ordered, when a payment is confirmed again, then it is refused', () => {
+    const decision = decide(
+      { ...pending, status: 'Ordered', paymentId: 41 },
+      { type: 'ConfirmPayment', paymentId: 42 },
+    )
+    assert.equal(decision.ok, false)
+  })
+
+  test('given a failed order, when a late payment confirmation comes, then it is refused', () => {
+    const decision = decide(
+      { ...pending, status: 'PaymentFailed' },
+      { type: 'ConfirmPayment', paymentId: 42 },
+    )
+    assert.equal(decision.ok, false)
+  })
+
+  test('an order exists for the customer only once it is paid', () => {
+    assert.equal(isVisible(pending), false)
+    assert.equal(isVisible({ ...pending, status: 'PaymentFailed' }), false)
+    assert.equal(isVisible({ ...pending, status: 'Ordered' }), true)
+  })
+})

@@ -1,0 +1,13 @@
+import type { ConfigReader } from '@cafeteria/platform'
+
+export interface OrderSettings {
+  readonly paymentUrl: string
+  readonly paymentTimeoutMs: number
+  readonly paymentRetryAfterSeconds: number
+}
+
+export const orderSettings = (read: ConfigReader): OrderSettings => ({
+  paymentUrl: read.url('PAYMENT_URL', 'http://127.0.0.1:8082'),
+  paymentTimeoutMs: read.int('PAYMENT_TIMEOUT_MS', 610, { min: 1 }),
+  paymentRetryAfterSeconds: read.int('PAYMENT_RETRY_AFTER_SECONDS', 5, { min: 1 }),
+})

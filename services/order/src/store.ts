@@ -1,0 +1,59 @@
+import { type Dialect, insertReturningId, type ServiceDb, toIso } from '@cafeteria/platform'
+import type { Generated, Selectable } from 'kysely'
+import type { Order, OrderDraft } from './domain.ts'
+
+export interface OrderTables {
+  order_management: {
+    id: Generated<number>
+    phone_number: string
+    product_name: string
+    qty: number
+    amt: number
+    status: string
+    payment_id: number | null
+    create_time: Date | string
+  }
+}
+type Db = ServiceDb<OrderTables>
+type Row = Selectable<OrderTables['order_management']>
+
+const toOrder = (row: Row): Order => ({
+  id: row.id,
+  phoneNumber: row.phone_number,
+  productName: row.product_name,
+  qty: row.qty,
+  amt: Number(row.amt),
+  status: row.status as Order['status'],
+  paymentId: row.payment_id === null ? null : Number(row.payment_id),
+  createTime: new Date(toIso(row.create_time)),
+})
+
+export async function insertPending(db: Db, dialect: Dialect, draft: OrderDraft, now: Date): Promise<Order> {
+  const values = {
+    phone_number: draft.phoneNumber,
+    product_name: draft.productName,
+    qty: draft.qty,
+    amt: draft.amt,
+    status: 'Pending',
+    payment_id: null,
+    create_time: now,
+  }
+  const id = await insertReturningId(db, dialect, 'order_management', values)
+  return { ...draft, id, status: 'Pending', paymentId: null, createTime: now }
+}
+
+export async function findOrder(db: Db, id: number): Promise<Order | undefined> {
+  const row = await db.selectFrom('order_management').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && toOrder(row)
+}
+
+/** Saves a decided state, but only over the state it was decided from (optimistic check). */
+export async function saveOrder(db: Db, order: Order, expectedStatus: Order['status']): Promise<boolean> {
+  const result = await db
+    .updateTable('order_management')
+    .set({ status: order.status, payment_id: order.paymentId })
+    .where('id', '=', order.id)
+    .where('status', '=', expectedStatus)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}

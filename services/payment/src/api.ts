@@ -1,0 +1,101 @@
+import {
+  HalCollectionSchema,
+  type HttpApp,
+  HttpProblem,
+  halCollection,
+  notFound,
+  ProblemSchema,
+  type ServiceContext,
+} from '@cafeteria/platform'
+import { Type } from 'typebox'
+import { approvedEvents, decidePay, type Payment } from './domain.ts'
+import { findByOrderId, findPayment, insertPayment, type PaymentTables } from './store.ts'
+
+const PaymentView = Type.Object({
+  id: Type.Integer(),
+  orderId: Type.Integer(),
+  phoneNumber: Type.String(),
+  amt: Type.Integer(),
+  status: Type.String(),
+  createTime: Type.String({ format: 'date-time' }),
+})
+const PaymentCollection = HalCollectionSchema('payments', PaymentView)
+
+const view = (p: Payment) => ({
+  id: p.id,
+  orderId: p.orderId,
+  phoneNumber: p.phoneNumber,
+  amt: p.amt,
+  status: p.status,
+  createTime: p.createTime.toISOString(),
+})
+
+// The caller is the order service, which has already validated and normalised the input.
+const PayBody = Type.Object({
+  orderId: Type.Integer({ minimum: 1 }),
+  phoneNumber: Type.String({ pattern: '^01[0-9]{8,9}$' }),
+  amt: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+})
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
+export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, unknown>) {
+  app.post(
+    '/payments',
+    {
+      schema: {
+        summary: 'Pay for an order (internal; idempotent per order id)',
+        body: PayBody,
+        response: { 200: PaymentView, 201: PaymentView, 400: ProblemSchema, 409: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const command = { type: 'Pay' as const, ...request.body }
+      const result = await ctx.transaction(async (trx) => {
+        const decision = decidePay(command, await findByOrderId(trx, command.orderId))
+        if (decision.kind !== 'approve') return decision
+        const payment = await insertPayment(trx, ctx.dialect, {
+          orderId: command.orderId,
+          phoneNumber: command.phoneNumber,
+          amt: command.amt,
+          status: 'PaymentApproved',
+          createTime: ctx.now(),
+        })
+        await ctx.emit(trx, approvedEvents(payment))
+        return { kind: 'approved' as const, payment }
+      })
+      if (result.kind === 'conflict') throw new HttpProblem(409, 'payment-conflict', result.reason)
+      return reply.code(result.kind === 'approved' ? 201 : 200).send(view(result.payment))
+    },
+  )
+
+  app.get(
+    '/payments/:id',
+    {
+      schema: {
+        summary: 'One payment',
+        params: Type.Object({ id: Id }),
+        response: { 200: PaymentView, 404: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const payment = await findPayment(ctx.db, request.params.id)
+      if (!payment) throw notFound('payment', request.params.id)
+      return view(payment)
+    },
+  )
+
+  app.get(
+    '/payments/search/findByOrderId',
+    {
+      schema: {
+        summary: "An order's payments",
+        querystring: Type.Object({ orderId: Id }),
+        response: { 200: PaymentCollection },
+      },
+    },
+    async (request) => {
+      const payment = await findByOrderId(ctx.db, request.query.orderId)
+      return halCollection('payments', payment ? [view(payment)] : [], request.url)
+    },
+  )
+}

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { approvedEvents, decidePay, type Payment } from './domain.ts'
+
+const pay = { type: 'Pay' as const, orderId: 3, phoneNumber: '01012345678', amt: 1000 }
+const existing: Payment = {
+  id: 9,
+  ...pay,
+  status: 'PaymentApproved',
+  createTime: new Date('2026-01-01T00:00:00Z'),
+}
+
+describe('payment', () => {
+  test('given no payment for the order, when it is paid, then the payment is approved', () => {
+    assert.deepEqual(decidePay(pay, undefined), { kind: 'approve' })
+  })
+
+  test('given the order was paid, when the same payment is retried, then the first payment is the answer', () => {
+    assert.deepEqual(decidePay(pay, existing), { kind: 'already-paid', payment: existing })
+  })
+
+  test('given the order was paid, when a payment with another amount comes, then it is a conflict', () => {
+    assert.equal(decidePay({ ...pay, amt: 2000 }, existing).kind, 'conflict')
+  })
+
+  test('an approved payment announces PaymentApproved with its id and amount', () => {
+    assert.deepEqual(approvedEvents(existing), [
+      { type: 'PaymentApproved', orderId: 3, data: { paymentId: 9, phoneNumber: '01012345678', amt: 1000 } },
+    ])
+  })
+})

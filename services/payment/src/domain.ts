@@ -1,0 +1,42 @@
+import type { NewEvent } from '@cafeteria/contracts'
+
+export type PaymentStatus = 'PaymentApproved' | 'PaymentCanceled'
+
+export interface Payment {
+  readonly id: number
+  readonly orderId: number
+  readonly phoneNumber: string
+  readonly amt: number
+  readonly status: PaymentStatus
+  readonly createTime: Date
+}
+
+export interface PayCommand {
+  readonly type: 'Pay'
+  readonly orderId: number
+  readonly phoneNumber: string
+  readonly amt: number
+}
+
+export type PayDecision =
+  | { readonly kind: 'approve' }
+  /** The same order paid again (a retry): answer with the payment made the first time. */
+  | { readonly kind: 'already-paid'; readonly payment: Payment }
+  | { readonly kind: 'conflict'; readonly reason: string }
+
+/** Payment is idempotent per order: a repeat with the same terms is the same payment. */
+export function decidePay(command: PayCommand, existing: Payment | undefined): PayDecision {
+  if (!existing) return { kind: 'approve' }
+  if (existing.phoneNumber !== command.phoneNumber || existing.amt !== command.amt) {
+    return { kind: 'conflict', reason: `order ${command.orderId} was already paid with different terms` }
+  }
+  return { kind: 'already-paid', payment: existing }
+}
+
+export const approvedEvents = (payment: Payment): NewEvent[] => [
+  {
+    type: 'PaymentApproved',
+    orderId: payment.orderId,
+    data: { paymentId: payment.id, phoneNumber: payment.phoneNumber, amt: payment.amt },
+  },
+]

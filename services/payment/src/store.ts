@@ -1,0 +1,49 @@
+import { type Dialect, insertReturningId, type ServiceDb, toIso } from '@cafeteria/platform'
+import type { Generated, Selectable } from 'kysely'
+import type { Payment } from './domain.ts'
+
+export interface PaymentTables {
+  payment: {
+    id: Generated<number>
+    order_id: number
+    phone_number: string
+    amt: number
+    status: string
+    create_time: Date | string
+  }
+}
+type Db = ServiceDb<PaymentTables>
+
+const toPayment = (row: Selectable<PaymentTables['payment']>): Payment => ({
+  id: Number(row.id),
+  orderId: Number(row.order_id),
+  phoneNumber: row.phone_number,
+  amt: Number(row.amt),
+  status: row.status as Payment['status'],
+  createTime: new Date(toIso(row.create_time)),
+})
+
+export async function findByOrderId(db: Db, orderId: number): Promise<Payment | undefined> {
+  const row = await db.selectFrom('payment').selectAll().where('order_id', '=', orderId).executeTakeFirst()
+  return row && toPayment(row)
+}
+
+export async function findPayment(db: Db, id: number): Promise<Payment | undefined> {
+  const row = await db.selectFrom('payment').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && toPayment(row)
+}
+
+export async function insertPayment(
+  db: Db,
+  dialect: Dialect,
+  payment: Omit<Payment, 'id'>,
+): Promise<Payment> {
+  const id = await insertReturningId(db, dialect, 'payment', {
+    order_id: payment.orderId,
+    phone_number: payment.phoneNumber,
+    amt: payment.amt,
+    status: payment.status,
+    create_time: payment.createTime,
+  })
+  return { ...payment, id }
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import pg from 'pg'
+import { type CafeProcess, freePort, startCafe } from '../support/process.ts'
+import { placeOrders, stateOf } from './scenario.ts'
+
+const suffix = randomUUID().slice(0, 8)
+const services = ['order', 'payment', 'drink'] as const
+const database = (service: string) => `cafe_e2e_${suffix}_${service}`
+const stream = `E2E_${suffix.toUpperCase()}`
+
+describe('distributed mode (npm run start:distributed) with real processes, PostgreSQL and JetStream', {
+  concurrency: false,
+}, () => {
+  let cafe: CafeProcess
+  let env: Record<string, string>
+  before(async () => {
+    env = {
+      HOST: '127.0.0.1',
+      NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      NATS_STREAM: stream,
+      GATEWAY_PORT: String(await freePort()),
+    }
+    for (const service of services) {
+      env[`${service.toUpperCase()}_PORT`] = String(await freePort())
+      env[`${service.toUpperCase()}_DATABASE_URL`] = `postgres://postgres@127.0.0.1:5432/${database(service)}`
+    }
+    cafe = await startCafe(['start', '--distributed'], env)
+  })
+  after(async () => {
+    await cafe?.stop('SIGTERM')
+    const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
+    await admin.connect()
+    for (const service of services)
+      await admin.query(`drop database if exists "${database(service)}" with (force)`)
+    await admin.end()
+    const nc = await connect({ servers: env.NATS_URL })
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined)
+    await nc.close()
+  })
+
+  let placed: number[] = []
+  test('each service creates its own database; paid orders reach payment and the barista', async () => {
+    placed = await placeOrders(cafe.url, 20)
+    const state = await stateOf(cafe.url, placed, { waitForTickets: true })
+    assert.deepEqual(state.missingPayments, [])
+    assert.deepEqual(state.missingTickets, [])
+    assert.deepEqual(state.duplicateTickets, [])
+  })
+
+  test('after a graceful restart of every process nothing is lost and orders keep working', async () => {
+    assert.equal(await cafe.stop('SIGTERM'), 0)
+    cafe = await startCafe(['start', '--distributed'], env)
+    const more = await placeOrders(cafe.url, 5)
+    const state = await stateOf(cafe.url, [...placed, ...more], { waitForTickets: true })
+    assert.deepEqual(state.missingOrders, [])
+    assert.deepEqual(state.missingPayments, [])
+    assert.deepEqual(state.missingTickets, [])
+    assert.deepEqual(state.duplicateTickets, [])
+  })
+})
