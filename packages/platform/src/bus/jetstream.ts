@@ -1,10 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+
 import type {
   ConsumerConfig,
-  ConsumerMessages,
-  JetStreamClient,
   JetStreamManager,
-  JsMsg,
   StreamConfig,
 } from '@nats-io/jetstream'
 import {
@@ -19,8 +16,8 @@ import {
 } from '@nats-io/jetstream'
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node'
 import { connect, nanos, headers as natsHeaders } from '@nats-io/transport-node'
-import type { Bus, BusMessage, ConsumeOptions, OutgoingMessage, Subscription } from './port.ts'
-import { exponentialRetry } from './port.ts'
+import { type BusLogger, type Context, subscribe } from './jetstream-subscription.ts'
+import type { Bus, OutgoingMessage, Subscription } from './port.ts'
 
 export interface JetStreamBusOptions {
   servers: string
@@ -33,28 +30,8 @@ export interface JetStreamBusOptions {
   logger?: BusLogger
 }
 
-interface BusLogger {
-  info(o: object, msg?: string): void
-  warn(o: object, msg?: string): void
-  error(o: object, msg?: string): void
-}
-
-/** What a subscription needs from its bus; kept narrow so the subscription cannot close the connection. */
-interface Context {
-  readonly nc: NatsConnection
-  readonly js: JetStreamClient
-  readonly stream: string
-  readonly prefix: string
-  readonly ackWaitMs: number
-  readonly logger: BusLogger
-  ensureStream(): Promise<void>
-  ensureConsumer(name: string, concurrency: number): Promise<void>
-}
-
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000
 const silent: BusLogger = { info() {}, warn() {}, error() {} }
-// The consume iterator reports these on every pull or idle period; logging them would bury real events.
-const ROUTINE_STATUSES = new Set(['heartbeat', 'debug', 'discard', 'next', 'flow_control'])
 
 export async function connectJetStream(options: JetStreamBusOptions): Promise<Bus> {
   const { servers, stream, ackWaitMs = 30_000, duplicateWindowMs = 120_000, logger = silent } = options
@@ -245,177 +222,4 @@ function toNatsHeaders(source: Readonly<Record<string, string>> | undefined): Ms
   const h = natsHeaders()
   for (const [key, value] of entries) h.set(key, value)
   return h
-}
-
-function toBusMessage(m: JsMsg, prefix: string): BusMessage {
-  const headers: Record<string, string> = {}
-  for (const key of m.headers?.keys() ?? []) headers[key] = m.headers?.get(key) ?? ''
-  return {
-    id: headers['Nats-Msg-Id'] || String(m.info.streamSequence),
-    type: m.subject.slice(prefix.length + 1),
-    payload: m.string(),
-    headers,
-    attempt: m.info.deliveryCount,
-  }
-}
-
-/**
- * nats-server 2.9 mishandles a redelivery (ack_wait expiry or a delayed nak) that it routes to a pull
- * request whose subscriber is gone, as after stop() or a crash: it rewinds the consumer and delivers
- * the message again as new, with attempt 1, sometimes on top of the redelivery. Pull requests that
- * expire well within ack_wait leave no such orphan behind by the time an abandoned message is redelivered.
- */
-const pullExpiresMs = (ackWaitMs: number) => Math.min(10_000, Math.max(1_000, Math.round(ackWaitMs / 3)))
-
-/**
- * One competing consumer: a pump moves messages from the NATS consume iterator into `waiting`,
- * and up to `concurrency` handlers run from there. The pump itself never blocks, so the iterator
- * (which re-pulls as soon as messages arrive, not when they are handled) cannot stall; the server's
- * max_ack_pending bounds how much piles up in `waiting`.
- */
-function subscribe(
-  ctx: Context,
-  consumer: string,
-  handle: (message: BusMessage) => Promise<void>,
-  { concurrency = 64, retryDelay = exponentialRetry() }: ConsumeOptions = {},
-): Subscription {
-  const { nc, js, stream, prefix, ackWaitMs, logger } = ctx
-  const log = { stream, consumer }
-  const waiting: JsMsg[] = []
-  const inFlight = new Set<Promise<void>>()
-  const stopped = new AbortController()
-  let iterator: ConsumerMessages | undefined
-  let stopping: Promise<void> | undefined
-  const expires = pullExpiresMs(ackWaitMs)
-  // Messages taken but never started go back at once for another replica, except that the redelivery
-  // must wait out our own orphaned pull request (see pullExpiresMs).
-  const handBack = (m: JsMsg) => settle(() => m.nak(expires + 500))
-
-  const run = async (m: JsMsg) => {
-    const message = toBusMessage(m, prefix)
-    try {
-      await handle(message)
-    } catch {
-      // Reporting and dead-lettering failures is consumer.ts's job; the bus only schedules the retry.
-      // If the nak is lost (connection down) the message still comes back, after ack_wait.
-      settle(() => m.nak(retryDelay(message.attempt)))
-      return
-    }
-    try {
-      // ackAck rather than ack: it waits for the server to confirm, so when stop() resolves the acks
-      // really were recorded and a draining replica cannot cause a redelivery. The extra round trip
-      // costs latency per message, not throughput, since handlers run concurrently.
-      await m.ackAck()
-    } catch (err) {
-      logger.warn({ ...log, err, id: message.id }, 'ack not confirmed; the message may be redelivered')
-    }
-  }
-
-  const dispatch = () => {
-    while (!stopped.signal.aborted && inFlight.size < concurrency && waiting.length > 0) {
-      const m = waiting.shift() as JsMsg
-      const task: Promise<void> = run(m)
-        .catch((err) => logger.error({ ...log, err }, 'message could not be handled'))
-        .finally(() => {
-          inFlight.delete(task)
-          dispatch()
-        })
-      inFlight.add(task)
-    }
-  }
-
-  // Messages queued behind busy handlers would otherwise hit ack_wait and be redelivered elsewhere
-  // while still waiting here. Handlers in flight get no such extension: ack_wait is their deadline,
-  // so a hung handler cannot pin a message forever.
-  const keepAlive = setInterval(() => {
-    for (const m of waiting) settle(() => m.working())
-  }, ackWaitMs / 3)
-  keepAlive.unref()
-
-  const pump = async () => {
-    let failures = 0
-    while (!stopped.signal.aborted && !nc.isClosed()) {
-      try {
-        await ctx.ensureConsumer(consumer, concurrency)
-        const c = await js.consumers.get(stream, consumer)
-        // abort_on_missing_resource ends the iterator if the consumer or stream disappears, so this
-        // loop recreates them instead of the client polling for them forever.
-        const it = await c.consume({
-          max_messages: concurrency,
-          expires,
-          abort_on_missing_resource: true,
-        })
-        iterator = it
-        watchConsumer(it, logger, log).catch(() => {})
-        if (stopped.signal.aborted) void it.close()
-        failures = 0
-        for await (const m of it) {
-          // Already buffered when stop() closed the iterator.
-          if (stopped.signal.aborted) handBack(m)
-          else {
-            waiting.push(m)
-            dispatch()
-          }
-        }
-        // Reconnects are handled inside the iterator; it only ends on stop, close or a lost resource.
-        const err = await it.closed()
-        if (err && !stopped.signal.aborted) logger.warn({ ...log, err }, 'consume ended; restarting')
-      } catch (err) {
-        if (stopped.signal.aborted || nc.isClosed()) break
-        logger.error({ ...log, err }, 'consume failed; retrying')
-      }
-      const backoff = Math.min(10_000, 250 * 2 ** failures++)
-      await sleep(backoff, undefined, { signal: stopped.signal }).catch(() => {})
-    }
-  }
-  const pumped = pump()
-
-  return {
-    stop() {
-      stopping ??= (async () => {
-        stopped.abort()
-        clearInterval(keepAlive)
-        for (const m of waiting.splice(0)) handBack(m)
-        await iterator?.close()
-        await pumped
-        await drainHandlers(inFlight, ackWaitMs, () =>
-          logger.warn(
-            { ...log, inFlight: inFlight.size },
-            'handlers still running past ack_wait; not waiting',
-          ),
-        )
-        // naks are fire-and-forget; flush so they have left before the caller closes the connection.
-        if (!nc.isClosed()) await nc.flush().catch(() => {})
-      })()
-      return stopping
-    },
-  }
-}
-
-/**
- * Waits for in-flight handlers, but no longer than ack_wait: past it the server has already handed
- * their messages to someone else, so waiting protects nothing and a hung handler would block shutdown.
- */
-async function drainHandlers(inFlight: Set<Promise<void>>, ackWaitMs: number, onTimeout: () => void) {
-  if (inFlight.size === 0) return
-  const timeout = new AbortController()
-  const expired = sleep(ackWaitMs, true, { signal: timeout.signal }).catch(() => false)
-  const finished = Promise.allSettled([...inFlight]).then(() => false)
-  if (await Promise.race([finished, expired])) onTimeout()
-  timeout.abort()
-}
-
-async function watchConsumer(it: ConsumerMessages, logger: BusLogger, log: object) {
-  for await (const s of it.status()) {
-    if (!ROUTINE_STATUSES.has(s.type)) logger.warn({ ...log, status: s }, `consumer ${s.type}`)
-  }
-}
-
-/** Acks, naks and working() throw once the connection is closed; the server redelivers regardless. */
-function settle(send: () => void): void {
-  try {
-    send()
-  } catch {
-    // nothing to do: ack_wait brings the message back
-  }
 }
