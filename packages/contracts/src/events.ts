@@ -20,23 +20,69 @@ const envelope = <T extends string, D extends TSchema>(type: T, data: D) =>
     data,
   })
 
+const Product = {
+  productName: Type.String({ minLength: 1, maxLength: 100 }),
+  qty: Type.Integer({ minimum: 1 }),
+}
+const PaymentId = Type.Integer({ minimum: 1 })
+const Points = Type.Integer({ minimum: 0 })
+
+/** An order was placed and paid: everything the barista, points and My Page need. */
 export const Ordered = envelope(
   'Ordered',
-  Type.Object({
-    phoneNumber: Phone,
-    productName: Type.String({ minLength: 1, maxLength: 100 }),
-    qty: Type.Integer({ minimum: 1 }),
-    amt: Money,
-    paymentId: Type.Integer({ minimum: 1 }),
-  }),
+  Type.Object({ phoneNumber: Phone, ...Product, amt: Money, paymentId: PaymentId }),
 )
 
 export const PaymentApproved = envelope(
   'PaymentApproved',
-  Type.Object({ paymentId: Type.Integer({ minimum: 1 }), phoneNumber: Phone, amt: Money }),
+  Type.Object({ paymentId: PaymentId, phoneNumber: Phone, amt: Money }),
 )
 
-export const eventSchemas = { Ordered, PaymentApproved } as const
+/** The customer cancelled; the order's points were already deducted (`pointsDeducted`). */
+export const OrderCanceled = envelope(
+  'OrderCanceled',
+  Type.Object({ phoneNumber: Phone, ...Product, amt: Money, paymentId: PaymentId, pointsDeducted: Points }),
+)
+
+/** The barista had not started: the ticket is cancelled and the payment can be refunded. */
+export const DrinkCanceled = envelope('DrinkCanceled', Type.Object({ phoneNumber: Phone, ...Product }))
+
+/** The barista had started: the cancel is refused and must be compensated. */
+export const CancelFailed = envelope(
+  'CancelFailed',
+  Type.Object({
+    phoneNumber: Phone,
+    ...Product,
+    drinkStatus: Type.Union([Type.Literal('Receipted'), Type.Literal('Made')]),
+  }),
+)
+
+export const PaymentCanceled = envelope(
+  'PaymentCanceled',
+  Type.Object({ paymentId: PaymentId, phoneNumber: Phone, amt: Money }),
+)
+
+export const Receipted = envelope('Receipted', Type.Object({ phoneNumber: Phone, ...Product }))
+export const Made = envelope('Made', Type.Object({ phoneNumber: Phone, ...Product }))
+
+const PointChange = Type.Object({ phoneNumber: Phone, point: Points, totalPoint: Points })
+export const PointsAccrued = envelope('PointsAccrued', PointChange)
+export const PointsDeducted = envelope('PointsDeducted', PointChange)
+export const PointsRestored = envelope('PointsRestored', PointChange)
+
+export const eventSchemas = {
+  Ordered,
+  PaymentApproved,
+  OrderCanceled,
+  DrinkCanceled,
+  CancelFailed,
+  PaymentCanceled,
+  Receipted,
+  Made,
+  PointsAccrued,
+  PointsDeducted,
+  PointsRestored,
+} as const
 
 export type EventType = keyof typeof eventSchemas
 export type DomainEvent = { [K in EventType]: Static<(typeof eventSchemas)[K]> }[EventType]

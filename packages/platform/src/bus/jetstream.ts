@@ -1,9 +1,4 @@
-
-import type {
-  ConsumerConfig,
-  JetStreamManager,
-  StreamConfig,
-} from '@nats-io/jetstream'
+import type { ConsumerConfig, JetStreamManager, StreamConfig } from '@nats-io/jetstream'
 import {
   AckPolicy,
   DeliverPolicy,

@@ -76,6 +76,8 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
     readonly retryDelay: (attempt: number) => number
     next = 0
     stopped = false
+    /** Set when stop gave up waiting: the late batch must not move the cursor of a closed log. */
+    abandoned = false
     wake: (() => void) | undefined
     loop: Promise<void>
 
@@ -127,7 +129,7 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
             }),
           ),
         ])
-        if (closed) return
+        if (closed || this.abandoned) return
         const now = Date.now()
         inTransaction(() => {
           fresh.forEach((row, i) => {
@@ -158,10 +160,22 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
       })
     }
 
-    async stop() {
+    /**
+     * Waits for the batch in hand, but not forever: a hung handler must not block shutdown. An
+     * abandoned batch is redelivered on the next start, which the consumers' inboxes make safe.
+     */
+    async stop(graceMs = 30_000) {
       this.stopped = true
       this.notify()
-      await this.loop
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.abandoned = true
+          resolve()
+        }, graceMs)
+      })
+      await Promise.race([this.loop, late])
+      clearTimeout(timer)
     }
   }
 

@@ -17,7 +17,10 @@ export interface OutgoingMessage {
 }
 
 export interface BusMessage extends OutgoingMessage {
-  /** 1 on first delivery, then 2, 3, … on each redelivery. */
+  /**
+   * 1 on first delivery, then 2, 3, … on each redelivery. Best effort: after a crash a message
+   * may come back counted from 1 again, so never rely on it for more than retry pacing.
+   */
   readonly attempt: number
 }
 

@@ -36,22 +36,40 @@ export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered'
  */
 export function createConsumer<DB>(options: ConsumerOptions<DB>) {
   const { consumer, database, handlers, log, maxAttempts } = options
-  const db = database.db as unknown as Kysely<PlatformTables>
 
+  /**
+   * Records the dead letter together with the inbox entry, so a redelivery of the same event (a
+   * crash before the ack) is a duplicate rather than a second dead letter or a late effect.
+   */
   async function deadLetter(message: BusMessage, error: string): Promise<Outcome> {
-    await db
-      .insertInto('dead_letter')
-      .values({
-        consumer,
-        event_id: message.id,
-        type: message.type,
-        payload: message.payload,
-        headers: message.headers ? JSON.stringify(message.headers) : null,
-        error: error.slice(0, 4000),
-        attempts: message.attempt,
-        failed_at: new Date(),
-      })
-      .execute()
+    const recorded = await database.db.transaction().execute(async (trx) => {
+      const tx = trx as unknown as Kysely<PlatformTables>
+      const now = new Date()
+      if (
+        !(await insertIfAbsent(tx, database.dialect, 'inbox', {
+          consumer,
+          event_id: message.id,
+          processed_at: now,
+        }))
+      ) {
+        return false
+      }
+      await tx
+        .insertInto('dead_letter')
+        .values({
+          consumer,
+          event_id: message.id,
+          type: message.type,
+          payload: message.payload,
+          headers: message.headers ? JSON.stringify(message.headers) : null,
+          error: error.slice(0, 4000),
+          attempts: message.attempt,
+          failed_at: now,
+        })
+        .execute()
+      return true
+    })
+    if (!recorded) return 'duplicate'
     log.error(
       { consumer, eventId: message.id, type: message.type, attempts: message.attempt, error },
       'dead-lettered',
