@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Env, Logger } from '@cafeteria/platform'
-import { GATEWAY_PORT, services } from './services.ts'
+import { GATEWAY_PORT, services, urlVariable } from './services.ts'
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
 
@@ -17,11 +17,12 @@ export interface DistributedSystem {
 export async function startDistributed(env: Env, logger: Logger): Promise<DistributedSystem> {
   const port = (name: string, fallback: number) => Number(env[`${name.toUpperCase()}_PORT`] ?? fallback)
   const url = (name: string, fallback: number) => `http://127.0.0.1:${port(name, fallback)}`
-  const wiring: Record<string, string> = {
-    PAYMENT_URL: env.PAYMENT_URL ?? url('payment', 8082),
-    ORDER_URL: env.ORDER_URL ?? url('order', 8081),
-    DRINK_URL: env.DRINK_URL ?? url('drink', 8083),
-  }
+  const wiring = Object.fromEntries(
+    services.map(({ definition: { name }, port: fallback }) => [
+      urlVariable(name),
+      env[urlVariable(name)] ?? url(name, fallback),
+    ]),
+  )
   const children: ChildProcess[] = []
   const stop = async () => {
     for (const child of [...children].reverse()) await terminate(child)

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { startGateway } from '@cafeteria/gateway'
 import { type Env, type Logger, openLocalBus, type RunningService, startService } from '@cafeteria/platform'
-import { GATEWAY_PORT, services } from './services.ts'
+import { GATEWAY_PORT, services, urlVariable } from './services.ts'
 
 export interface EmbeddedSystem {
   readonly url: string
@@ -30,10 +30,9 @@ export async function startEmbedded(env: Env, logger: Logger): Promise<EmbeddedS
     await bus.close()
   }
   try {
-    const urls: Record<string, string> = {}
+    // Services and the gateway find each other at the addresses they actually got (ports may be ephemeral).
+    const wired: Record<string, string | undefined> = { ...env }
     for (const { definition, port } of services) {
-      // Services call each other at the addresses they actually got (ports may be ephemeral).
-      const wired = { ...env, PAYMENT_URL: urls.payment ?? env.PAYMENT_URL }
       const service = await startService(definition, {
         env: wired,
         bus,
@@ -41,10 +40,10 @@ export async function startEmbedded(env: Env, logger: Logger): Promise<EmbeddedS
         defaults: { port, databaseUrl: `sqlite:${file(definition.name)}` },
       })
       running.push(service)
-      urls[definition.name] = service.url
+      wired[urlVariable(definition.name)] = service.url
     }
     const gateway = await startGateway({
-      env: { ...env, ORDER_URL: urls.order, PAYMENT_URL: urls.payment, DRINK_URL: urls.drink },
+      env: wired,
       logger,
       defaults: { port: GATEWAY_PORT },
     })

@@ -31,7 +31,7 @@ export async function serveOne(
       env,
       bus,
       logger,
-      defaults: { port: entry.port, databaseUrl: `postgres://postgres@127.0.0.1:5432/cafe_${name}` },
+      defaults: { port: entry.port, databaseUrl: entry.distributedDatabase },
     })
     return {
       ...service,

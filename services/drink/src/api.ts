@@ -1,14 +1,15 @@
 import {
   HalCollectionSchema,
   type HttpApp,
+  HttpProblem,
   halCollection,
   notFound,
   ProblemSchema,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import type { Drink } from './domain.ts'
-import { type DrinkTables, findByOrderId, findDrink, listDrinks } from './store.ts'
+import { type Drink, decide } from './domain.ts'
+import { type DrinkTables, findByOrderId, findDrink, listDrinks, saveDrink } from './store.ts'
 
 const Status = Type.Union([
   Type.Literal('PaymentApproved'),
@@ -91,5 +92,33 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, unkno
     },
     async (request) =>
       halCollection('drinks', (await findByOrderId(ctx.db, request.query.orderId)).map(view), request.url),
+  )
+
+  app.patch(
+    '/drinks/:id',
+    {
+      schema: {
+        summary: 'Barista: accept (Receipted), then finish (Made) a ticket',
+        params: Type.Object({ id: Id }),
+        body: Type.Object({
+          status: Type.String({ minLength: 1, maxLength: 40, description: '"Receipted", then "Made"' }),
+        }),
+        response: { 200: DrinkView, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const changed = await ctx.transaction(async (trx) => {
+        const drink = await findDrink(trx, request.params.id)
+        if (!drink) throw notFound('drink', request.params.id)
+        const decision = decide(drink, { type: 'Advance', to: request.body.status })
+        if (!decision.ok) throw new HttpProblem(409, 'invalid-transition', decision.reason)
+        if (!(await saveDrink(trx, decision.drink, drink.status))) {
+          throw new HttpProblem(409, 'invalid-transition', `drink ${drink.id} changed meanwhile; reload it`)
+        }
+        await ctx.emit(trx, decision.events)
+        return decision.drink
+      })
+      return view(changed)
+    },
   )
 }

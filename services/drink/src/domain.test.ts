@@ -1,24 +1,87 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { EventOf } from '@cafeteria/contracts'
-import { ticketFor } from './domain.ts'
+import { canceledTicketFor, type Drink, decide, ticketFor } from './domain.ts'
 
-test('given a paid order, when the drink service hears Ordered, then a waiting ticket holds product, qty and phone', () => {
-  const ordered: EventOf<'Ordered'> = {
-    id: 'e1',
-    type: 'Ordered',
-    source: 'order',
-    orderId: 5,
-    occurredAt: '2026-01-01T00:00:00.000Z',
-    data: { phoneNumber: '01012345679', productName: 'latte', qty: 2, amt: 900, paymentId: 4 },
+const ordered: EventOf<'Ordered'> = {
+  id: 'e1',
+  type: 'Ordered',
+  source: 'order',
+  orderId: 5,
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  data: { phoneNumber: '01012345679', productName: 'latte', qty: 2, amt: 900, paymentId: 4 },
+}
+const now = new Date('2026-01-01T00:00:01Z')
+const waiting: Drink = { id: 1, ...ticketFor(ordered, now) }
+const about = { phoneNumber: '01012345679', productName: 'latte', qty: 2 }
+
+describe('drink ticket', () => {
+  test('given a paid order, when the drink service hears Ordered, then a waiting ticket holds product, qty and phone', () => {
+    assert.deepEqual(ticketFor(ordered, now), {
+      orderId: 5,
+      phoneNumber: '01012345679',
+      productName: 'latte',
+      qty: 2,
+      status: 'PaymentApproved',
+      createTime: now,
+    })
+  })
+
+  test('given a waiting ticket, when the barista accepts and then finishes it, then Receipted and Made follow', () => {
+    const accepted = decide(waiting, { type: 'Advance', to: 'Receipted' })
+    assert.ok(accepted.ok)
+    assert.deepEqual(accepted.events, [{ type: 'Receipted', orderId: 5, data: about }])
+    const made = decide(accepted.drink, { type: 'Advance', to: 'Made' })
+    assert.ok(made.ok)
+    assert.equal(made.drink.status, 'Made')
+    assert.deepEqual(made.events, [{ type: 'Made', orderId: 5, data: about }])
+  })
+
+  for (const [from, to] of [
+    ['PaymentApproved', 'Made'],
+    ['PaymentApproved', 'PaymentApproved'],
+    ['Receipted', 'Receipted'],
+    ['Made', 'Receipted'],
+    ['DrinkCanceled', 'Receipted'],
+    ['DrinkCanceled', 'Made'],
+    ['PaymentApproved', 'Brewing'],
+    ['PaymentApproved', 'DrinkCanceled'],
+  ] as const) {
+    test(`given a ${from} ticket, when the barista sets ${to}, then it is refused`, () => {
+      assert.equal(decide({ ...waiting, status: from }, { type: 'Advance', to }).ok, false)
+    })
   }
-  const now = new Date('2026-01-01T00:00:01Z')
-  assert.deepEqual(ticketFor(ordered, now), {
-    orderId: 5,
-    phoneNumber: '01012345679',
-    productName: 'latte',
-    qty: 2,
-    status: 'PaymentApproved',
-    createTime: now,
+
+  test('given a waiting ticket, when the order is cancelled, then the ticket is DrinkCanceled', () => {
+    const decision = decide(waiting, { type: 'Cancel' })
+    assert.ok(decision.ok)
+    assert.equal(decision.drink.status, 'DrinkCanceled')
+    assert.deepEqual(decision.events, [{ type: 'DrinkCanceled', orderId: 5, data: about }])
+  })
+
+  for (const started of ['Receipted', 'Made'] as const) {
+    test(`given a ${started} ticket, when the order is cancelled, then CancelFailed and the ticket stays`, () => {
+      const decision = decide({ ...waiting, status: started }, { type: 'Cancel' })
+      assert.ok(decision.ok)
+      assert.equal(decision.drink.status, started)
+      assert.deepEqual(decision.events, [
+        { type: 'CancelFailed', orderId: 5, data: { ...about, drinkStatus: started } },
+      ])
+    })
+  }
+
+  test('given a cancelled ticket, when the cancel comes again, then nothing happens', () => {
+    const decision = decide({ ...waiting, status: 'DrinkCanceled' }, { type: 'Cancel' })
+    assert.ok(decision.ok)
+    assert.deepEqual(decision.events, [])
+  })
+
+  test('a cancel that overtakes the order leaves a ticket cancelled from the start', () => {
+    const canceled: EventOf<'OrderCanceled'> = {
+      ...ordered,
+      type: 'OrderCanceled',
+      data: { ...ordered.data, pointsDeducted: 90 },
+    }
+    assert.equal(canceledTicketFor(canceled, now).status, 'DrinkCanceled')
   })
 })

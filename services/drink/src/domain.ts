@@ -1,8 +1,9 @@
-import type { EventOf } from '@cafeteria/contracts'
+import type { EventOf, NewEvent } from '@cafeteria/contracts'
 
 /**
  * A drink ticket, as the barista sees it. `PaymentApproved` is the original's name for a ticket
- * waiting for the barista; the barista moves it to `Receipted`, then `Made`.
+ * waiting for the barista; the barista moves it to `Receipted`, then `Made`. Once started, the
+ * ticket refuses a cancel (as FTGO's kitchen ticket does); a waiting one is `DrinkCanceled`.
  */
 export type DrinkStatus = 'PaymentApproved' | 'Receipted' | 'Made' | 'DrinkCanceled'
 
@@ -16,6 +17,63 @@ export interface Drink {
   readonly createTime: Date
 }
 
+export type DrinkCommand = { readonly type: 'Advance'; readonly to: string } | { readonly type: 'Cancel' }
+
+export type Decision =
+  | { readonly ok: true; readonly drink: Drink; readonly events: readonly NewEvent[] }
+  | { readonly ok: false; readonly reason: string }
+
+/** The barista's workflow: which status may follow which. */
+const next: Partial<Record<DrinkStatus, DrinkStatus>> = { PaymentApproved: 'Receipted', Receipted: 'Made' }
+
+const about = (d: Drink) => ({ phoneNumber: d.phoneNumber, productName: d.productName, qty: d.qty })
+
+export function decide(drink: Drink, command: DrinkCommand): Decision {
+  switch (command.type) {
+    case 'Advance': {
+      if (next[drink.status] !== command.to) {
+        return { ok: false, reason: `drink ${drink.id} is ${drink.status}; it cannot become ${command.to}` }
+      }
+      const advanced: Drink = { ...drink, status: command.to as DrinkStatus }
+      const type = command.to === 'Receipted' ? 'Receipted' : 'Made'
+      return { ok: true, drink: advanced, events: [{ type, orderId: drink.orderId, data: about(drink) }] }
+    }
+    case 'Cancel':
+      switch (drink.status) {
+        case 'PaymentApproved':
+          return {
+            ok: true,
+            drink: { ...drink, status: 'DrinkCanceled' },
+            events: [{ type: 'DrinkCanceled', orderId: drink.orderId, data: about(drink) }],
+          }
+        case 'Receipted':
+        case 'Made':
+          // An expected business outcome, so an event and not an error: the saga compensates.
+          return {
+            ok: true,
+            drink,
+            events: [
+              {
+                type: 'CancelFailed',
+                orderId: drink.orderId,
+                data: { ...about(drink), drinkStatus: drink.status },
+              },
+            ],
+          }
+        case 'DrinkCanceled':
+          return { ok: true, drink, events: [] }
+        default: {
+          const exhaustive: never = drink.status
+          throw new Error(`unknown status ${exhaustive}`)
+        }
+      }
+    default: {
+      const exhaustive: never = command
+      throw new Error(`unknown command ${JSON.stringify(exhaustive)}`)
+    }
+  }
+}
+
 /** A paid order becomes a waiting ticket, with everything the barista needs from the one event. */
 export const ticketFor = (event: EventOf<'Ordered'>, now: Date): Omit<Drink, 'id'> => ({
   orderId: event.orderId,
@@ -23,5 +81,18 @@ export const ticketFor = (event: EventOf<'Ordered'>, now: Date): Omit<Drink, 'id
   productName: event.data.productName,
   qty: event.data.qty,
   status: 'PaymentApproved',
+  createTime: now,
+})
+
+/**
+ * A cancel that arrives before the ticket (events can overtake each other) leaves a ticket that
+ * is cancelled from the start, so the late `Ordered` finds it and creates nothing.
+ */
+export const canceledTicketFor = (event: EventOf<'OrderCanceled'>, now: Date): Omit<Drink, 'id'> => ({
+  orderId: event.orderId,
+  phoneNumber: event.data.phoneNumber,
+  productName: event.data.productName,
+  qty: event.data.qty,
+  status: 'DrinkCanceled',
   createTime: now,
 })

@@ -1,9 +1,45 @@
-import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
-import { ticketFor } from './domain.ts'
-import { createTicket, type DrinkTables } from './store.ts'
+import type { EventHandlers, ServiceContext, ServiceTrx } from '@cafeteria/platform'
+import { canceledTicketFor, type DrinkCommand, decide, ticketFor } from './domain.ts'
+import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
 
 export const drinkHandlers = (ctx: ServiceContext<DrinkTables, unknown>): EventHandlers<DrinkTables> => ({
   async Ordered(trx, event) {
     await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))
   },
+  async OrderCanceled(trx, event) {
+    // The cancel may overtake the order: a ticket cancelled from the start makes the late
+    // Ordered create nothing, and the cancel succeeds since nothing was started.
+    const ticket = canceledTicketFor(event, ctx.now())
+    if (await createTicket(trx, ctx.dialect, ticket)) {
+      const { phoneNumber, productName, qty } = ticket
+      await ctx.emit(trx, [
+        { type: 'DrinkCanceled', orderId: event.orderId, data: { phoneNumber, productName, qty } },
+      ])
+      return
+    }
+    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel' })
+  },
 })
+
+/**
+ * Decides on the order's ticket and saves the outcome only over the state it was decided from:
+ * if the barista changed the ticket meanwhile, decide again on the new state.
+ */
+export async function applyToTicket(
+  ctx: ServiceContext<DrinkTables, unknown>,
+  trx: ServiceTrx<DrinkTables>,
+  orderId: number,
+  command: DrinkCommand,
+): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const [drink] = await findByOrderId(trx, orderId)
+    if (!drink) throw new Error(`order ${orderId} has no ticket`)
+    const decision = decide(drink, command)
+    if (!decision.ok) return
+    if (decision.drink.status === drink.status || (await saveDrink(trx, decision.drink, drink.status))) {
+      await ctx.emit(trx, decision.events)
+      return
+    }
+  }
+  throw new Error(`ticket of order ${orderId} kept changing; retrying the event`)
+}

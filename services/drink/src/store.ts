@@ -47,6 +47,17 @@ export async function findByOrderId(db: Db, orderId: number): Promise<Drink[]> {
   return rows.map(toDrink)
 }
 
+/** Saves a decided state over the state it was decided from; false if someone changed it first. */
+export async function saveDrink(db: Db, drink: Drink, expected: DrinkStatus): Promise<boolean> {
+  const result = await db
+    .updateTable('drink')
+    .set({ status: drink.status })
+    .where('id', '=', drink.id)
+    .where('status', '=', expected)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
 /** Tickets oldest first, optionally of one status: the barista's queue. */
 export async function listDrinks(
   db: Db,

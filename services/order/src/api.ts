@@ -1,10 +1,19 @@
 import { normalizePhoneNumber, PhoneNumberInput, WholeNumberInput, wholeNumber } from '@cafeteria/contracts'
 import { type HttpApp, HttpProblem, notFound, ProblemSchema, type ServiceContext } from '@cafeteria/platform'
 import { type Static, Type } from 'typebox'
-import { decide, isVisible, type Order, type OrderDraft } from './domain.ts'
+import { cancelBlocker, decide, isVisible, type Order, type OrderDraft } from './domain.ts'
 import type { PaymentGateway } from './payments.ts'
+import type { PointGateway } from './points.ts'
 import type { OrderSettings } from './settings.ts'
-import { findOrder, insertPending, type OrderTables, saveOrder } from './store.ts'
+import {
+  appendHistory,
+  findOrder,
+  type HistoryEntry,
+  historyOf,
+  insertPending,
+  type OrderTables,
+  saveOrder,
+} from './store.ts'
 
 const QTY = { minimum: 1, maximum: 1000 }
 const AMT = { minimum: 0, maximum: 100_000_000 }
@@ -24,6 +33,15 @@ const OrderView = Type.Object({
   amt: Type.Integer(),
   status: Type.String(),
   createTime: Type.String({ format: 'date-time' }),
+  history: Type.Optional(
+    Type.Array(
+      Type.Object({
+        status: Type.String(),
+        detail: Type.Optional(Type.String()),
+        at: Type.String({ format: 'date-time' }),
+      }),
+    ),
+  ),
   _links: Type.Object({
     self: Type.Object({ href: Type.String() }),
     order: Type.Object({ href: Type.String() }),
@@ -32,7 +50,11 @@ const OrderView = Type.Object({
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
 
-const view = (order: Order) => ({
+const CancelBody = Type.Object({
+  status: Type.Literal('OrderCanceled', { description: 'the only change a customer can make: cancel' }),
+})
+
+const view = (order: Order, history?: readonly HistoryEntry[]) => ({
   id: order.id,
   phoneNumber: order.phoneNumber,
   productName: order.productName,
@@ -40,6 +62,13 @@ const view = (order: Order) => ({
   amt: order.amt,
   status: order.status,
   createTime: order.createTime.toISOString(),
+  ...(history && {
+    history: history.map((h) => ({
+      status: h.status,
+      ...(h.detail ? { detail: h.detail } : {}),
+      at: h.at.toISOString(),
+    })),
+  }),
   _links: { self: { href: `/orders/${order.id}` }, order: { href: `/orders/${order.id}` } },
 })
 
@@ -65,8 +94,9 @@ function toDraft(body: Static<typeof PlaceOrderBody>): OrderDraft {
 export function orderRoutes(
   app: HttpApp,
   ctx: ServiceContext<OrderTables, OrderSettings>,
-  payments: PaymentGateway,
+  gateways: { payments: PaymentGateway; points: PointGateway },
 ) {
+  const { payments, points } = gateways
   app.post(
     '/orders',
     {
@@ -105,6 +135,7 @@ export function orderRoutes(
       await ctx.transaction(async (trx) => {
         if (!(await saveOrder(trx, decision.order, 'Pending')))
           throw new Error(`order ${pending.id} changed while paying`)
+        await appendHistory(trx, pending.id, { status: 'Ordered', detail: null, at: ctx.now() })
         await ctx.emit(trx, decision.events)
       })
       return reply.code(201).header('location', `/orders/${pending.id}`).send(view(decision.order))
@@ -117,7 +148,58 @@ export function orderRoutes(
     async (request) => {
       const order = await findOrder(ctx.db, request.params.id)
       if (!order || !isVisible(order)) throw notFound('order', request.params.id)
-      return view(order)
+      return view(order, await historyOf(ctx.db, order.id))
+    },
+  )
+
+  app.patch(
+    '/orders/:id',
+    {
+      schema: {
+        summary:
+          'Cancel an order: its points are deducted first, then the drink and the payment are cancelled',
+        params: IdParams,
+        body: CancelBody,
+        response: {
+          200: OrderView,
+          400: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          503: ProblemSchema,
+        },
+      },
+    },
+    async (request) => {
+      const order = await findOrder(ctx.db, request.params.id)
+      if (!order || !isVisible(order)) throw notFound('order', request.params.id)
+      const blocker = cancelBlocker(order)
+      if (blocker) throw new HttpProblem(409, 'not-cancellable', blocker)
+      // Points first, synchronously: if they cannot be deducted, nothing changes. The point
+      // service deducts once per order, so concurrent cancels share one deduction.
+      const deducted = await points.deduct(order)
+      if (!deducted.ok) {
+        if (deducted.unavailable) {
+          throw new HttpProblem(
+            503,
+            'point-unavailable',
+            'Points cannot be checked right now. Please cancel again in a little while.',
+            {
+              headers: { 'retry-after': String(ctx.config.pointRetryAfterSeconds) },
+            },
+          )
+        }
+        throw new HttpProblem(409, 'points-not-deductible', deducted.detail)
+      }
+      const canceled = await ctx.transaction(async (trx) => {
+        const current = await findOrder(trx, order.id)
+        const decision = current && decide(current, { type: 'Cancel', pointsDeducted: deducted.point })
+        if (!decision?.ok || !(await saveOrder(trx, decision.order, 'Ordered'))) return undefined
+        await appendHistory(trx, order.id, { status: 'OrderCanceled', detail: null, at: ctx.now() })
+        await ctx.emit(trx, decision.events)
+        return decision.order
+      })
+      if (!canceled) throw new HttpProblem(409, 'not-cancellable', `order ${order.id} is already canceled`)
+      return view(canceled, await historyOf(ctx.db, order.id))
     },
   )
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { decide, isVisible, type Order } from './domain.ts'
+import { cancelBlocker, decide, isVisible, type Order } from './domain.ts'
 
 const pending: Order = {
   id: 7,
@@ -10,6 +10,7 @@ const pending: Order = {
   amt: 500,
   status: 'Pending',
   paymentId: null,
+  cancelRefused: false,
   createTime: new Date('2026-01-01T00:00:00Z'),
 }
 
@@ -55,5 +56,51 @@ describe('order', () => {
     assert.equal(isVisible(pending), false)
     assert.equal(isVisible({ ...pending, status: 'PaymentFailed' }), false)
     assert.equal(isVisible({ ...pending, status: 'Ordered' }), true)
+  })
+})
+
+describe('cancelling an order', () => {
+  const ordered: Order = { ...pending, status: 'Ordered', paymentId: 41 }
+
+  test('given a paid order, when it is cancelled, then it is OrderCanceled and OrderCanceled carries the deducted points', () => {
+    const decision = decide(ordered, { type: 'Cancel', pointsDeducted: 50 })
+    assert.ok(decision.ok)
+    assert.equal(decision.order.status, 'OrderCanceled')
+    assert.deepEqual(decision.events, [
+      {
+        type: 'OrderCanceled',
+        orderId: 7,
+        data: {
+          phoneNumber: '01012345679',
+          productName: 'coffee',
+          qty: 3,
+          amt: 500,
+          paymentId: 41,
+          pointsDeducted: 50,
+        },
+      },
+    ])
+  })
+
+  test('given a cancelled order, when it is cancelled again, then it is refused before any points move', () => {
+    const canceled: Order = { ...ordered, status: 'OrderCanceled' }
+    assert.match(cancelBlocker(canceled) ?? '', /already canceled/)
+    assert.equal(decide(canceled, { type: 'Cancel', pointsDeducted: 50 }).ok, false)
+  })
+
+  test('given a cancelled order, when the drink service refuses, then it is Ordered again and cannot be cancelled any more', () => {
+    const decision = decide({ ...ordered, status: 'OrderCanceled' }, { type: 'RecordCancelRefused' })
+    assert.ok(decision.ok)
+    assert.equal(decision.order.status, 'Ordered')
+    assert.deepEqual(decision.events, [])
+    assert.match(cancelBlocker(decision.order) ?? '', /already started/)
+  })
+
+  test('given an order that was not cancelled, when a refusal arrives, then nothing changes', () => {
+    assert.equal(decide(ordered, { type: 'RecordCancelRefused' }).ok, false)
+  })
+
+  test('an order that is not paid cannot be cancelled', () => {
+    assert.ok(cancelBlocker(pending))
   })
 })

@@ -3,8 +3,10 @@ import type { NewEvent } from '@cafeteria/contracts'
 /**
  * An order exists for the customer only once it is paid. It is recorded as `Pending` first, so
  * its id can key the payment; a payment that fails leaves it `PaymentFailed`, never visible.
+ * A paid order can be cancelled once; if the barista had already started, the cancel is refused
+ * and the order is `Ordered` again, for good.
  */
-export type OrderStatus = 'Pending' | 'Ordered' | 'PaymentFailed'
+export type OrderStatus = 'Pending' | 'Ordered' | 'OrderCanceled' | 'PaymentFailed'
 
 export interface Order {
   readonly id: number
@@ -14,6 +16,8 @@ export interface Order {
   readonly amt: number
   readonly status: OrderStatus
   readonly paymentId: number | null
+  /** The barista had started when a cancel came: no further cancel can succeed. */
+  readonly cancelRefused: boolean
   readonly createTime: Date
 }
 
@@ -27,6 +31,8 @@ export interface OrderDraft {
 export type OrderCommand =
   | { readonly type: 'ConfirmPayment'; readonly paymentId: number }
   | { readonly type: 'RecordPaymentFailure' }
+  | { readonly type: 'Cancel'; readonly pointsDeducted: number }
+  | { readonly type: 'RecordCancelRefused' }
 
 export type Decision =
   | { readonly ok: true; readonly order: Order; readonly events: readonly NewEvent[] }
@@ -35,11 +41,20 @@ export type Decision =
 export const isVisible = (order: Order): boolean =>
   order.status !== 'Pending' && order.status !== 'PaymentFailed'
 
+/** Why a cancel cannot start, checked before any points are deducted; undefined when it can. */
+export function cancelBlocker(order: Order): string | undefined {
+  if (order.status === 'OrderCanceled') return `order ${order.id} is already canceled`
+  if (order.status !== 'Ordered') return `order ${order.id} is ${order.status}`
+  if (order.cancelRefused) return `order ${order.id} was already started; it cannot be canceled`
+  return undefined
+}
+
+const refuse = (reason: string): Decision => ({ ok: false, reason })
+
 export function decide(order: Order, command: OrderCommand): Decision {
   switch (command.type) {
     case 'ConfirmPayment': {
-      if (order.status !== 'Pending')
-        return { ok: false, reason: `order ${order.id} is ${order.status}, not Pending` }
+      if (order.status !== 'Pending') return refuse(`order ${order.id} is ${order.status}, not Pending`)
       const paid: Order = { ...order, status: 'Ordered', paymentId: command.paymentId }
       const { phoneNumber, productName, qty, amt } = paid
       return {
@@ -55,9 +70,29 @@ export function decide(order: Order, command: OrderCommand): Decision {
       }
     }
     case 'RecordPaymentFailure':
-      if (order.status !== 'Pending')
-        return { ok: false, reason: `order ${order.id} is ${order.status}, not Pending` }
+      if (order.status !== 'Pending') return refuse(`order ${order.id} is ${order.status}, not Pending`)
       return { ok: true, order: { ...order, status: 'PaymentFailed' }, events: [] }
+    case 'Cancel': {
+      const blocker = cancelBlocker(order)
+      if (blocker || order.paymentId === null) return refuse(blocker ?? `order ${order.id} has no payment`)
+      const { phoneNumber, productName, qty, amt, paymentId } = order
+      return {
+        ok: true,
+        order: { ...order, status: 'OrderCanceled' },
+        events: [
+          {
+            type: 'OrderCanceled',
+            orderId: order.id,
+            data: { phoneNumber, productName, qty, amt, paymentId, pointsDeducted: command.pointsDeducted },
+          },
+        ],
+      }
+    }
+    case 'RecordCancelRefused':
+      // The saga's compensation: back to Ordered; the point service restores the points itself.
+      if (order.status !== 'OrderCanceled')
+        return refuse(`order ${order.id} is ${order.status}, not OrderCanceled`)
+      return { ok: true, order: { ...order, status: 'Ordered', cancelRefused: true }, events: [] }
     default: {
       const exhaustive: never = command
       throw new Error(`unknown command ${JSON.stringify(exhaustive)}`)

@@ -1,7 +1,9 @@
 import type { ServiceDefinition } from '@cafeteria/platform'
 import { orderRoutes } from './api.ts'
+import { orderHandlers } from './handlers.ts'
 import { migrations } from './migrations.ts'
 import { paymentGateway } from './payments.ts'
+import { pointGateway } from './points.ts'
 import { type OrderSettings, orderSettings } from './settings.ts'
 import type { OrderTables } from './store.ts'
 
@@ -14,7 +16,9 @@ export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {
       baseUrl: ctx.config.paymentUrl,
       timeoutMs: ctx.config.paymentTimeoutMs,
     })
-    ctx.onClose(() => payments.close())
-    orderRoutes(app, ctx, payments)
+    const points = pointGateway({ baseUrl: ctx.config.pointUrl, timeoutMs: ctx.config.pointTimeoutMs })
+    ctx.onClose(() => Promise.all([payments.close(), points.close()]).then(() => undefined))
+    orderRoutes(app, ctx, { payments, points })
   },
+  handlers: orderHandlers,
 }

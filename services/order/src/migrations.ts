@@ -17,4 +17,26 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '002_cancel_and_history',
+    async up(db, t) {
+      await db.schema
+        .alterTable('order_management')
+        .addColumn('cancel_refused', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute()
+      await db.schema
+        .createTable('order_history')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('order_id', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        .addColumn('detail', 'varchar(200)')
+        .addColumn('at', t.timestamp, (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createIndex('order_history_order')
+        .on('order_history')
+        .columns(['order_id', 'id'])
+        .execute()
+    },
+  },
 ]

@@ -11,7 +11,15 @@ export interface OrderTables {
     amt: number
     status: string
     payment_id: number | null
+    cancel_refused: Generated<boolean | number>
     create_time: Date | string
+  }
+  order_history: {
+    id: Generated<number>
+    order_id: number
+    status: string
+    detail: string | null
+    at: Date | string
   }
 }
 type Db = ServiceDb<OrderTables>
@@ -25,6 +33,7 @@ const toOrder = (row: Row): Order => ({
   amt: Number(row.amt),
   status: row.status as Order['status'],
   paymentId: row.payment_id === null ? null : Number(row.payment_id),
+  cancelRefused: Boolean(row.cancel_refused),
   createTime: new Date(toIso(row.create_time)),
 })
 
@@ -39,7 +48,7 @@ export async function insertPending(db: Db, dialect: Dialect, draft: OrderDraft,
     create_time: now,
   }
   const id = await insertReturningId(db, dialect, 'order_management', values)
-  return { ...draft, id, status: 'Pending', paymentId: null, createTime: now }
+  return { ...draft, id, status: 'Pending', paymentId: null, cancelRefused: false, createTime: now }
 }
 
 export async function findOrder(db: Db, id: number): Promise<Order | undefined> {
@@ -51,9 +60,32 @@ export async function findOrder(db: Db, id: number): Promise<Order | undefined> 
 export async function saveOrder(db: Db, order: Order, expectedStatus: Order['status']): Promise<boolean> {
   const result = await db
     .updateTable('order_management')
-    .set({ status: order.status, payment_id: order.paymentId })
+    .set({ status: order.status, payment_id: order.paymentId, cancel_refused: order.cancelRefused })
     .where('id', '=', order.id)
     .where('status', '=', expectedStatus)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
+}
+
+export interface HistoryEntry {
+  readonly status: string
+  readonly detail: string | null
+  readonly at: Date
+}
+
+export async function appendHistory(db: Db, orderId: number, entry: HistoryEntry): Promise<void> {
+  await db
+    .insertInto('order_history')
+    .values({ order_id: orderId, status: entry.status, detail: entry.detail, at: entry.at })
+    .execute()
+}
+
+export async function historyOf(db: Db, orderId: number): Promise<HistoryEntry[]> {
+  const rows = await db
+    .selectFrom('order_history')
+    .select(['status', 'detail', 'at'])
+    .where('order_id', '=', orderId)
+    .orderBy('id')
+    .execute()
+  return rows.map((r) => ({ status: r.status, detail: r.detail, at: new Date(toIso(r.at)) }))
 }

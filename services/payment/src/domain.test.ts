@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { approvedEvents, decidePay, type Payment } from './domain.ts'
+import { approvedEvents, decidePay, decideRefund, type Payment } from './domain.ts'
 
 const pay = { type: 'Pay' as const, orderId: 3, phoneNumber: '01012345678', amt: 1000 }
 const existing: Payment = {
@@ -27,5 +27,22 @@ describe('payment', () => {
     assert.deepEqual(approvedEvents(existing), [
       { type: 'PaymentApproved', orderId: 3, data: { paymentId: 9, phoneNumber: '01012345678', amt: 1000 } },
     ])
+  })
+})
+
+describe('refund', () => {
+  test('given an approved payment, when its drink is cancelled, then it is refunded once with PaymentCanceled', () => {
+    const refund = decideRefund(existing)
+    assert.ok(refund)
+    assert.equal(refund.refunded.status, 'PaymentCanceled')
+    assert.deepEqual(refund.events, [
+      { type: 'PaymentCanceled', orderId: 3, data: { paymentId: 9, phoneNumber: '01012345678', amt: 1000 } },
+    ])
+  })
+  test('given a refunded payment, when the cancel comes again, then nothing happens', () => {
+    assert.equal(decideRefund({ ...existing, status: 'PaymentCanceled' }), undefined)
+  })
+  test('given no payment, when a drink is cancelled, then nothing happens', () => {
+    assert.equal(decideRefund(undefined), undefined)
   })
 })

@@ -40,3 +40,21 @@ export const approvedEvents = (payment: Payment): NewEvent[] => [
     data: { paymentId: payment.id, phoneNumber: payment.phoneNumber, amt: payment.amt },
   },
 ]
+
+/** A cancelled drink refunds its order's payment, once. */
+export function decideRefund(
+  payment: Payment | undefined,
+): { refunded: Payment; events: NewEvent[] } | undefined {
+  if (!payment || payment.status !== 'PaymentApproved') return undefined
+  const refunded: Payment = { ...payment, status: 'PaymentCanceled' }
+  return {
+    refunded,
+    events: [
+      {
+        type: 'PaymentCanceled',
+        orderId: payment.orderId,
+        data: { paymentId: payment.id, phoneNumber: payment.phoneNumber, amt: payment.amt },
+      },
+    ],
+  }
+}

@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@cafeteria/platform'
 import { paymentRoutes } from './api.ts'
+import { paymentHandlers } from './handlers.ts'
 import { migrations } from './migrations.ts'
 import type { PaymentTables } from './store.ts'
 
@@ -7,4 +8,5 @@ export const paymentService: ServiceDefinition<PaymentTables, unknown> = {
   name: 'payment',
   migrations,
   routes: paymentRoutes,
+  handlers: paymentHandlers,
 }

@@ -47,3 +47,14 @@ export async function insertPayment(
   })
   return { ...payment, id }
 }
+
+/** Saves a status change over the status it was decided from; false if it changed meanwhile. */
+export async function saveStatus(db: Db, payment: Payment, expected: Payment['status']): Promise<boolean> {
+  const result = await db
+    .updateTable('payment')
+    .set({ status: payment.status })
+    .where('id', '=', payment.id)
+    .where('status', '=', expected)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}

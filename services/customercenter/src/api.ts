@@ -1,0 +1,169 @@
+import { normalizePhoneNumber, PhoneNumberInput } from '@cafeteria/contracts'
+import {
+  HalCollectionSchema,
+  type HttpApp,
+  HttpProblem,
+  halCollection,
+  notFound,
+  ProblemSchema,
+  type ServiceContext,
+} from '@cafeteria/platform'
+import { type TSchema, Type } from 'typebox'
+import type { MyPage, Notification } from './domain.ts'
+import type { CustomercenterSettings } from './settings.ts'
+import {
+  type CustomercenterTables,
+  findMyPage,
+  findMyPagesByOrderId,
+  findMyPagesByPhoneNumber,
+  findNotification,
+  findNotificationsByPhoneNumber,
+  type Stored,
+} from './store.ts'
+
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+const Nullable = <T extends TSchema>(type: T) => Type.Union([type, Type.Null()])
+
+const MyPageView = Type.Object({
+  id: Type.Integer(),
+  orderId: Type.Integer(),
+  productName: Nullable(Type.String()),
+  qty: Nullable(Type.Integer()),
+  amt: Nullable(Type.Integer()),
+  phoneNumber: Type.String(),
+  status: Type.Union([
+    Type.Literal('Ordered'),
+    Type.Literal('Receipted'),
+    Type.Literal('Made'),
+    Type.Literal('OrderCanceled'),
+    Type.Literal('PaymentCanceled'),
+  ]),
+})
+// The original's controller answered a plain array here, not a HAL collection.
+const MyPages = Type.Array(MyPageView)
+
+const NotificationView = Type.Object({
+  id: Type.Integer(),
+  orderId: Type.Integer(),
+  phoneNumber: Type.String(),
+  kind: Type.String(),
+  message: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  createTime: Type.String({ format: 'date-time' }),
+  sentTime: Nullable(Type.String({ format: 'date-time' })),
+})
+const Notifications = HalCollectionSchema('notifications', NotificationView)
+
+const myPageView = (p: Stored<MyPage>) => ({
+  id: p.id,
+  orderId: p.orderId,
+  productName: p.productName,
+  qty: p.qty,
+  amt: p.amt,
+  phoneNumber: p.phoneNumber,
+  status: p.status,
+})
+
+const notificationView = (n: Notification) => ({
+  id: n.id,
+  orderId: n.orderId,
+  phoneNumber: n.phoneNumber,
+  kind: n.kind,
+  message: n.message,
+  status: n.status,
+  attempts: n.attempts,
+  lastError: n.lastError,
+  createTime: n.createTime.toISOString(),
+  sentTime: n.sentTime?.toISOString() ?? null,
+})
+
+const ByPhoneNumber = Type.Object({ phoneNumber: PhoneNumberInput })
+
+/** The schema checks the shape; the number itself is checked (and its hyphens removed) here. */
+function phoneNumberOf(raw: string): string {
+  const phoneNumber = normalizePhoneNumber(raw)
+  if (phoneNumber) return phoneNumber
+  const errors = [{ path: '/phoneNumber', message: 'must be a Korean mobile number such as 010-1234-5678' }]
+  throw new HttpProblem(400, 'invalid-request', `querystring: /phoneNumber ${errors[0]?.message}`, {
+    extra: { errors },
+  })
+}
+
+export function customercenterRoutes(
+  app: HttpApp,
+  ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
+) {
+  app.get(
+    '/mypages/search/findByPhoneNumber',
+    {
+      schema: {
+        summary: "A customer's orders and where each one is (My Page)",
+        querystring: ByPhoneNumber,
+        response: { 200: MyPages, 400: ProblemSchema },
+      },
+    },
+    async (request) =>
+      (await findMyPagesByPhoneNumber(ctx.db, phoneNumberOf(request.query.phoneNumber))).map(myPageView),
+  )
+
+  app.get(
+    '/mypages/search/findByOrderId',
+    {
+      schema: {
+        summary: "An order's My Page entry",
+        querystring: Type.Object({ orderId: Id }),
+        response: { 200: MyPages, 400: ProblemSchema },
+      },
+    },
+    async (request) => (await findMyPagesByOrderId(ctx.db, request.query.orderId)).map(myPageView),
+  )
+
+  app.get(
+    '/mypages/:id',
+    {
+      schema: {
+        summary: 'One My Page entry',
+        params: Type.Object({ id: Id }),
+        response: { 200: MyPageView, 400: ProblemSchema, 404: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const page = await findMyPage(ctx.db, request.params.id)
+      if (!page) throw notFound('mypage', request.params.id)
+      return myPageView(page)
+    },
+  )
+
+  app.get(
+    '/notifications/search/findByPhoneNumber',
+    {
+      schema: {
+        summary: 'Notifications to a customer, oldest first, with their delivery status',
+        querystring: ByPhoneNumber,
+        response: { 200: Notifications, 400: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const found = await findNotificationsByPhoneNumber(ctx.db, phoneNumberOf(request.query.phoneNumber))
+      return halCollection('notifications', found.map(notificationView), request.url)
+    },
+  )
+
+  app.get(
+    '/notifications/:id',
+    {
+      schema: {
+        summary: 'One notification',
+        params: Type.Object({ id: Id }),
+        response: { 200: NotificationView, 400: ProblemSchema, 404: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const notification = await findNotification(ctx.db, request.params.id)
+      if (!notification) throw notFound('notification', request.params.id)
+      return notificationView(notification)
+    },
+  )
+}

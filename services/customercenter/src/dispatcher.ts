@@ -1,0 +1,128 @@
+import { type Dialect, exponentialRetry, type Logger, type ServiceDb } from '@cafeteria/platform'
+import { type DeliveryResult, type Notification, settleAttempt } from './domain.ts'
+import type { Notifier } from './notifier.ts'
+import type { DeliverySettings } from './settings.ts'
+import { type CustomercenterTables, claimDue, saveAttempt } from './store.ts'
+
+export interface DispatcherOptions {
+  readonly db: ServiceDb<CustomercenterTables>
+  readonly dialect: Dialect
+  readonly notifier: Notifier
+  readonly log: Logger
+  readonly now: () => Date
+  readonly delivery: DeliverySettings
+  /** How long a claimed notification stays hidden from other dispatchers while it is delivered. */
+  readonly leaseMs: number
+  readonly batchSize?: number
+}
+
+export interface Dispatcher {
+  /** A notification was recorded: deliver it now rather than at the next poll. */
+  kick(): void
+  stop(): Promise<void>
+}
+
+/**
+ * The platform gives event handlers no after-commit hook, and the consumer commits right after
+ * the handler returns. So a kick waits a beat before looking, which also gathers a burst of
+ * events into one batch; the poll catches a commit slower than that.
+ */
+const KICK_DELAY_MS = 10
+
+/**
+ * Delivers pending notifications through the notifier, apart from event handling: a notifier
+ * that is down or slow never holds up an event, and a notification is never lost (it is tried
+ * again with exponential backoff and jitter, then kept as `failed` with its last error).
+ */
+export function startDispatcher(options: DispatcherOptions): Dispatcher {
+  const { db, dialect, notifier, log, now, delivery } = options
+  const batchSize = options.batchSize ?? 50
+  const retryDelay = exponentialRetry(delivery.retryBaseMs, delivery.retryMaxMs)
+  let running: Promise<void> | undefined
+  let again = false
+  let stopped = false
+  let failures = 0
+  let delayed: NodeJS.Timeout | undefined
+
+  async function deliver(notification: Notification): Promise<void> {
+    let result: DeliveryResult
+    try {
+      await notifier.send({
+        notificationId: notification.id,
+        orderId: notification.orderId,
+        phoneNumber: notification.phoneNumber,
+        kind: notification.kind,
+        message: notification.message,
+      })
+      result = { ok: true }
+    } catch (error) {
+      result = { ok: false, error: error instanceof Error ? error.message : String(error) }
+    }
+    const outcome = settleAttempt(notification, result, {
+      now: now(),
+      maxAttempts: delivery.maxAttempts,
+      retryDelay,
+    })
+    await saveAttempt(db, notification, outcome)
+    const about = { notificationId: notification.id, orderId: notification.orderId, kind: notification.kind }
+    if (outcome.status === 'sent') {
+      failures = 0
+    } else if (outcome.status === 'failed') {
+      log.error(
+        { ...about, attempts: notification.attempts, error: outcome.lastError },
+        'notification failed',
+      )
+    } else if (++failures === 1) {
+      // Once per streak, so a notifier outage does not flood the log.
+      log.warn({ ...about, error: outcome.lastError }, 'notification not delivered; will retry')
+    }
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false
+      let claimed: Notification[]
+      do {
+        const at = now()
+        claimed = await claimDue(db, dialect, {
+          now: at,
+          leaseUntil: new Date(at.getTime() + options.leaseMs),
+          limit: batchSize,
+        })
+        await Promise.all(claimed.map(deliver))
+      } while (claimed.length === batchSize && !stopped)
+    } while (again && !stopped)
+  }
+
+  function run(): void {
+    if (stopped) return
+    if (running) {
+      again = true
+      return
+    }
+    running = drain()
+      .catch((error: unknown) => log.warn({ err: error }, 'notification dispatch failed; will retry'))
+      .finally(() => {
+        running = undefined
+      })
+  }
+
+  const timer = setInterval(run, delivery.pollMs)
+  timer.unref()
+  run()
+
+  return {
+    kick() {
+      delayed ??= setTimeout(() => {
+        delayed = undefined
+        run()
+      }, KICK_DELAY_MS)
+    },
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      clearTimeout(delayed)
+      while (running) await running
+    },
+  }
+}

@@ -1,0 +1,32 @@
+import type { EventHandlers, ServiceContext, ServiceTrx } from '@cafeteria/platform'
+import { evolve, type MyPageEvent, notificationFor } from './domain.ts'
+import type { CustomercenterSettings } from './settings.ts'
+import { type CustomercenterTables, openMyPage, recordNotification, saveMyPage } from './store.ts'
+
+/**
+ * Every event of an order folds into its My Page and may queue one notification, in the
+ * consumer's transaction; delivery happens later, outside it (see dispatcher.ts).
+ */
+export function customercenterHandlers(
+  ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
+  dispatcher: { kick(): void },
+): EventHandlers<CustomercenterTables> {
+  async function project(trx: ServiceTrx<CustomercenterTables>, event: MyPageEvent): Promise<void> {
+    const stored = await openMyPage(trx, ctx.dialect, event.orderId, event.data.phoneNumber)
+    const page = evolve(stored, event)
+    await saveMyPage(trx, stored.id, page)
+    const notification = notificationFor(event, page, ctx.config.templates)
+    if (notification && (await recordNotification(trx, ctx.dialect, notification, ctx.now()))) {
+      dispatcher.kick()
+    }
+  }
+  return {
+    Ordered: project,
+    Receipted: project,
+    Made: project,
+    OrderCanceled: project,
+    CancelFailed: project,
+    DrinkCanceled: project,
+    PaymentCanceled: project,
+  }
+}

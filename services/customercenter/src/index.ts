@@ -1,0 +1,32 @@
+import type { ServiceDefinition } from '@cafeteria/platform'
+import { customercenterRoutes } from './api.ts'
+import { startDispatcher } from './dispatcher.ts'
+import { customercenterHandlers } from './handlers.ts'
+import { migrations } from './migrations.ts'
+import { createNotifier } from './notifier.ts'
+import { type CustomercenterSettings, customercenterSettings } from './settings.ts'
+import type { CustomercenterTables } from './store.ts'
+
+export type { CustomercenterSettings } from './settings.ts'
+
+export const customercenterService: ServiceDefinition<CustomercenterTables, CustomercenterSettings> = {
+  name: 'customercenter',
+  migrations,
+  settings: customercenterSettings,
+  routes: customercenterRoutes,
+  handlers(ctx) {
+    const { notifier, delivery } = ctx.config
+    const dispatcher = startDispatcher({
+      db: ctx.db,
+      dialect: ctx.dialect,
+      notifier: createNotifier(notifier, ctx.log.child({ component: 'notifier' })),
+      log: ctx.log.child({ component: 'dispatcher' }),
+      now: ctx.now,
+      delivery,
+      // Long enough for a delivery to time out and be recorded before anyone else retries it.
+      leaseMs: (notifier.kind === 'webhook' ? notifier.timeoutMs : 0) + 30_000,
+    })
+    ctx.onClose(() => dispatcher.stop())
+    return customercenterHandlers(ctx, dispatcher)
+  },
+}

@@ -1,0 +1,63 @@
+import type { ServiceMigration } from '@cafeteria/platform'
+
+const facts = [
+  'ordered',
+  'receipted',
+  'made',
+  'cancel_requested',
+  'cancel_failed',
+  'drink_canceled',
+  'payment_canceled',
+] as const
+
+export const migrations: readonly ServiceMigration[] = [
+  {
+    name: '001_mypage_notification',
+    async up(db, t) {
+      let mypage = db.schema
+        .createTable('mypage')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        // One row per order, whatever order and how often its events arrive.
+        .addColumn('order_id', 'bigint', (c) => c.notNull().unique())
+        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
+        // Null until an event carrying them arrives (not every event carries every detail).
+        .addColumn('product_name', 'varchar(100)')
+        .addColumn('qty', 'integer')
+        .addColumn('amt', 'bigint')
+        // Derived from the facts on every write; kept for readers of the table.
+        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+      for (const fact of facts) {
+        mypage = mypage.addColumn(fact, 'boolean', (c) => c.notNull().defaultTo(false))
+      }
+      await mypage.execute()
+      await db.schema.createIndex('mypage_phone').on('mypage').columns(['phone_number', 'order_id']).execute()
+
+      await db.schema
+        .createTable('notification')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('order_id', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'varchar(20)', (c) => c.notNull())
+        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(10)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', t.timestamp, (c) => c.notNull())
+        .addColumn('last_error', 'varchar(1000)')
+        .addColumn('create_time', t.timestamp, (c) => c.notNull())
+        .addColumn('sent_time', t.timestamp)
+        // Never two messages for the same change, even if its event comes again under a new id.
+        .addUniqueConstraint('notification_order_kind', ['order_id', 'kind'])
+        .execute()
+      await db.schema
+        .createIndex('notification_due')
+        .on('notification')
+        .columns(['status', 'next_attempt_at'])
+        .execute()
+      await db.schema
+        .createIndex('notification_phone')
+        .on('notification')
+        .columns(['phone_number', 'id'])
+        .execute()
+    },
+  },
+]

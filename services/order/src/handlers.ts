@@ -1,0 +1,24 @@
+import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
+import { decide } from './domain.ts'
+import type { OrderSettings } from './settings.ts'
+import { appendHistory, findOrder, type OrderTables, saveOrder } from './store.ts'
+
+/** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
+export const orderHandlers = (
+  ctx: ServiceContext<OrderTables, OrderSettings>,
+): EventHandlers<OrderTables> => ({
+  async CancelFailed(trx, event) {
+    const order = await findOrder(trx, event.orderId)
+    const decision = order && decide(order, { type: 'RecordCancelRefused' })
+    if (!decision?.ok) return
+    await saveOrder(trx, decision.order, 'OrderCanceled')
+    await appendHistory(trx, event.orderId, {
+      status: 'Ordered',
+      detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
+      at: ctx.now(),
+    })
+  },
+  async PaymentCanceled(trx, event) {
+    await appendHistory(trx, event.orderId, { status: 'PaymentCanceled', detail: 'refunded', at: ctx.now() })
+  },
+})

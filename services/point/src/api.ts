@@ -1,0 +1,217 @@
+import { normalizePhoneNumber, PhoneNumberInput } from '@cafeteria/contracts'
+import {
+  HalCollectionSchema,
+  type HttpApp,
+  HttpProblem,
+  halCollection,
+  notFound,
+  ProblemSchema,
+  type ServiceContext,
+} from '@cafeteria/platform'
+import { Type } from 'typebox'
+import type { PointEntry } from './domain.ts'
+import { retryTransient, runCommand } from './ledger.ts'
+import {
+  type Balance,
+  findBalance,
+  findBalances,
+  findByOrderId,
+  findByPaymentId,
+  findByPhoneNumber,
+  findEntry,
+  type PointTables,
+} from './store.ts'
+
+const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
+const PointView = Type.Object({ id: Type.Integer(), phoneNumber: Type.String(), point: Type.Integer() })
+const PointHistoryView = Type.Object({
+  id: Type.Integer(),
+  orderId: Type.Integer(),
+  paymentId: Type.Integer(),
+  productName: Type.String(),
+  qty: Type.Integer(),
+  amt: Type.Integer(),
+  point: Type.Integer({ description: '+ for Order and Restore, − for Cancel' }),
+  totalPoint: Type.Integer({ description: 'the balance right after this entry' }),
+  type: Type.Union([Type.Literal('Order'), Type.Literal('Cancel'), Type.Literal('Restore')]),
+  createTime: Type.String({ format: 'date-time' }),
+})
+const Points = HalCollectionSchema('points', PointView)
+const PointHistories = HalCollectionSchema('pointHistories', PointHistoryView)
+
+// The caller is the order service; it sends the order as it was placed.
+const CancelPointBody = Type.Object({
+  orderId: Id,
+  phoneNumber: PhoneNumberInput,
+  productName: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  qty: Type.Integer({ minimum: 1, maximum: 1000 }),
+  amt: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+  paymentId: Id,
+})
+const CancelPointView = Type.Object({
+  orderId: Type.Integer(),
+  phoneNumber: Type.String(),
+  point: Type.Integer({ description: 'points deducted for the order' }),
+  totalPoint: Type.Integer({ description: 'the balance right after the deduction' }),
+})
+const PhoneQuery = Type.Object({ phoneNumber: PhoneNumberInput })
+
+const pointView = (b: Balance) => ({ id: b.id, phoneNumber: b.phoneNumber, point: b.point })
+const historyView = (e: PointEntry) => ({
+  id: e.id,
+  orderId: e.orderId,
+  paymentId: e.paymentId,
+  productName: e.productName,
+  qty: e.qty,
+  amt: e.amt,
+  point: e.point,
+  totalPoint: e.totalPoint,
+  type: e.kind,
+  createTime: e.createTime.toISOString(),
+})
+
+function phoneNumberOf(raw: string, where: 'body' | 'querystring'): string {
+  const phoneNumber = normalizePhoneNumber(raw)
+  if (phoneNumber) return phoneNumber
+  const message = 'must be a Korean mobile number such as 010-1234-5678'
+  throw new HttpProblem(400, 'invalid-request', `${where}: /phoneNumber ${message}`, {
+    extra: { errors: [{ path: '/phoneNumber', message }] },
+  })
+}
+
+export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, unknown>) {
+  app.patch(
+    '/points/cancelPoint',
+    {
+      schema: {
+        summary: "Deduct a cancelled order's points (internal; idempotent per order id)",
+        body: CancelPointBody,
+        response: { 200: CancelPointView, 400: ProblemSchema, 409: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const command = {
+        type: 'DeductPoints' as const,
+        ...request.body,
+        phoneNumber: phoneNumberOf(request.body.phoneNumber, 'body'),
+      }
+      const entry = await retryTransient(() =>
+        ctx.transaction(async (trx) => {
+          const outcome = await runCommand(ctx, trx, command)
+          switch (outcome.kind) {
+            case 'recorded':
+            case 'already-done':
+              return outcome.entry
+            // Thrown inside the transaction, so a refusal leaves nothing behind, not even a new balance row.
+            case 'not-enough':
+              throw new HttpProblem(409, 'point-not-enough', 'Point is not enough.')
+            case 'conflict':
+              throw new HttpProblem(409, 'point-conflict', outcome.reason)
+            case 'nothing':
+              throw new Error('a deduction always decides something')
+            default: {
+              const _exhaustive: never = outcome
+              throw new Error(`unknown outcome ${JSON.stringify(_exhaustive)}`)
+            }
+          }
+        }),
+      )
+      return {
+        orderId: entry.orderId,
+        phoneNumber: entry.phoneNumber,
+        point: -entry.point,
+        totalPoint: entry.totalPoint,
+      }
+    },
+  )
+
+  app.get(
+    '/points/:id',
+    {
+      schema: {
+        summary: "One phone number's point balance",
+        params: Type.Object({ id: Id }),
+        response: { 200: PointView, 404: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const balance = await findBalance(ctx.db, request.params.id)
+      if (!balance) throw notFound('point', request.params.id)
+      return pointView(balance)
+    },
+  )
+
+  app.get(
+    '/points/search/findByPhoneNumber',
+    {
+      schema: {
+        summary: "A phone number's point balance (empty before its first order)",
+        querystring: PhoneQuery,
+        response: { 200: Points, 400: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const balances = await findBalances(ctx.db, phoneNumberOf(request.query.phoneNumber, 'querystring'))
+      return halCollection('points', balances.map(pointView), request.url)
+    },
+  )
+
+  app.get(
+    '/pointHistories/:id',
+    {
+      schema: {
+        summary: 'One point history entry',
+        params: Type.Object({ id: Id }),
+        response: { 200: PointHistoryView, 404: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const entry = await findEntry(ctx.db, request.params.id)
+      if (!entry) throw notFound('point history', request.params.id)
+      return historyView(entry)
+    },
+  )
+
+  const histories = (entries: PointEntry[], self: string) =>
+    halCollection('pointHistories', entries.map(historyView), self)
+
+  app.get(
+    '/pointHistories/search/findByPhoneNumberOrderByCreateTime',
+    {
+      schema: {
+        summary: "A phone number's point history, oldest first",
+        querystring: PhoneQuery,
+        response: { 200: PointHistories, 400: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const phoneNumber = phoneNumberOf(request.query.phoneNumber, 'querystring')
+      return histories(await findByPhoneNumber(ctx.db, phoneNumber), request.url)
+    },
+  )
+
+  app.get(
+    '/pointHistories/search/findByOrderId',
+    {
+      schema: {
+        summary: "An order's point history, oldest first",
+        querystring: Type.Object({ orderId: Id }),
+        response: { 200: PointHistories, 400: ProblemSchema },
+      },
+    },
+    async (request) => histories(await findByOrderId(ctx.db, request.query.orderId), request.url),
+  )
+
+  app.get(
+    '/pointHistories/search/findByPaymentId',
+    {
+      schema: {
+        summary: "A payment's point history, oldest first",
+        querystring: Type.Object({ paymentId: Id }),
+        response: { 200: PointHistories, 400: ProblemSchema },
+      },
+    },
+    async (request) => histories(await findByPaymentId(ctx.db, request.query.paymentId), request.url),
+  )
+}

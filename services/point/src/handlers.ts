@@ -1,0 +1,29 @@
+import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
+import { type Outcome, runCommand } from './ledger.ts'
+import type { PointTables } from './store.ts'
+
+/** A conflict here means the order service contradicted itself: fail loudly, ending as a dead letter. */
+function expectConsistent(outcome: Outcome, what: string) {
+  if (outcome.kind === 'conflict') throw new Error(`${what}: ${outcome.reason}`)
+}
+
+export const pointHandlers = (ctx: ServiceContext<PointTables, unknown>): EventHandlers<PointTables> => ({
+  async Ordered(trx, event) {
+    const outcome = await runCommand(ctx, trx, {
+      type: 'AccruePoints',
+      orderId: event.orderId,
+      ...event.data,
+    })
+    expectConsistent(outcome, 'accrual')
+  },
+
+  /** The barista had started, so the cancel was refused: give back what the cancel deducted. */
+  async CancelFailed(trx, event) {
+    const outcome = await runCommand(ctx, trx, {
+      type: 'RestorePoints',
+      orderId: event.orderId,
+      phoneNumber: event.data.phoneNumber,
+    })
+    expectConsistent(outcome, 'restore')
+  },
+})

@@ -1,0 +1,177 @@
+import { type Dialect, insertReturningId, type ServiceDb, toIso } from '@cafeteria/platform'
+import type { Generated, Selectable } from 'kysely'
+import type { EntryDraft, EntryKind, PointEntry } from './domain.ts'
+
+export interface PointTables {
+  point_balance: {
+    id: Generated<number>
+    phone_number: string
+    point: number
+  }
+  point_entry: {
+    id: Generated<number>
+    phone_number: string
+    order_id: number
+    payment_id: number
+    product_name: string
+    qty: number
+    amt: number
+    point: number
+    total_point: number
+    kind: string
+    create_time: Date | string
+  }
+}
+type Db = ServiceDb<PointTables>
+
+export interface Balance {
+  readonly id: number
+  readonly phoneNumber: string
+  readonly point: number
+}
+
+const toBalance = (row: Selectable<PointTables['point_balance']>): Balance => ({
+  id: Number(row.id),
+  phoneNumber: row.phone_number,
+  point: Number(row.point),
+})
+
+const toEntry = (row: Selectable<PointTables['point_entry']>): PointEntry => ({
+  id: Number(row.id),
+  phoneNumber: row.phone_number,
+  orderId: Number(row.order_id),
+  paymentId: Number(row.payment_id),
+  productName: row.product_name,
+  qty: row.qty,
+  amt: Number(row.amt),
+  point: Number(row.point),
+  totalPoint: Number(row.total_point),
+  kind: row.kind as EntryKind,
+  createTime: new Date(toIso(row.create_time)),
+})
+
+/**
+ * Creates the phone's balance row if missing and locks it until the transaction ends, in one
+ * statement (an upsert that rewrites nothing). Every change of a phone's points starts here, so an
+ * order's accrual and its cancel never decide at the same time from each other's absence; and no
+ * read comes before it, so what is read next (MariaDB's snapshot is taken at the first read)
+ * already includes whatever the previous holder committed.
+ */
+export async function lockBalance(db: Db, dialect: Dialect, phoneNumber: string): Promise<void> {
+  const insert = db.insertInto('point_balance').values({ phone_number: phoneNumber, point: 0 })
+  if (dialect === 'mysql') {
+    await insert.onDuplicateKeyUpdate((eb) => ({ point: eb.ref('point_balance.point') })).execute()
+  } else {
+    await insert
+      .onConflict((oc) =>
+        oc.column('phone_number').doUpdateSet((eb) => ({ point: eb.ref('point_balance.point') })),
+      )
+      .execute()
+  }
+}
+
+/**
+ * Adds `change` to the balance in one conditional statement: a deduction applies only while the
+ * balance covers it, so the balance never goes negative and no concurrent change is lost.
+ */
+export async function changeBalance(db: Db, phoneNumber: string, change: number): Promise<boolean> {
+  if (change === 0) return true
+  let update = db
+    .updateTable('point_balance')
+    .set((eb) => ({ point: eb('point', '+', change) }))
+    .where('phone_number', '=', phoneNumber)
+  if (change < 0) update = update.where('point', '>=', -change)
+  const result = await update.executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+export async function balanceOf(db: Db, phoneNumber: string): Promise<number> {
+  const row = await db
+    .selectFrom('point_balance')
+    .select('point')
+    .where('phone_number', '=', phoneNumber)
+    .executeTakeFirstOrThrow()
+  return Number(row.point)
+}
+
+export async function insertEntry(
+  db: Db,
+  dialect: Dialect,
+  entry: EntryDraft,
+  totalPoint: number,
+  createTime: Date,
+): Promise<PointEntry> {
+  const id = await insertReturningId(db, dialect, 'point_entry', {
+    phone_number: entry.phoneNumber,
+    order_id: entry.orderId,
+    payment_id: entry.paymentId,
+    product_name: entry.productName,
+    qty: entry.qty,
+    amt: entry.amt,
+    point: entry.point,
+    total_point: totalPoint,
+    kind: entry.kind,
+    create_time: createTime,
+  })
+  return { ...entry, id, totalPoint, createTime }
+}
+
+/** An order's entries, oldest first. */
+export async function findByOrderId(db: Db, orderId: number): Promise<PointEntry[]> {
+  const rows = await db
+    .selectFrom('point_entry')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('create_time')
+    .orderBy('id')
+    .execute()
+  return rows.map(toEntry)
+}
+
+export async function findByPaymentId(db: Db, paymentId: number): Promise<PointEntry[]> {
+  const rows = await db
+    .selectFrom('point_entry')
+    .selectAll()
+    .where('payment_id', '=', paymentId)
+    .orderBy('create_time')
+    .orderBy('id')
+    .execute()
+  return rows.map(toEntry)
+}
+
+/** A phone's point history, oldest first. */
+export async function findByPhoneNumber(db: Db, phoneNumber: string): Promise<PointEntry[]> {
+  const rows = await db
+    .selectFrom('point_entry')
+    .selectAll()
+    .where('phone_number', '=', phoneNumber)
+    .orderBy('create_time')
+    .orderBy('id')
+    .execute()
+  return rows.map(toEntry)
+}
+
+export async function findEntry(db: Db, id: number): Promise<PointEntry | undefined> {
+  const row = await db.selectFrom('point_entry').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && toEntry(row)
+}
+
+export async function findBalances(db: Db, phoneNumber: string): Promise<Balance[]> {
+  const rows = await db
+    .selectFrom('point_balance')
+    .selectAll()
+    .where('phone_number', '=', phoneNumber)
+    .execute()
+  return rows.map(toBalance)
+}
+
+export async function findBalance(db: Db, id: number): Promise<Balance | undefined> {
+  const row = await db.selectFrom('point_balance').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && toBalance(row)
+}
+
+/** A deadlock or serialization failure: the transaction was rolled back and may simply run again. */
+export const isTransient = (error: unknown): boolean => {
+  const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown }
+  return code === '40P01' || code === '40001' || errno === 1213
+}
