@@ -2,6 +2,7 @@ import { normalizePhoneNumber, PhoneNumberInput, WholeNumberInput, wholeNumber }
 import { type HttpApp, HttpProblem, notFound, ProblemSchema, type ServiceContext } from '@cafeteria/platform'
 import { type Static, Type } from 'typebox'
 import { cancelBlocker, decide, isVisible, type Order, type OrderDraft } from './domain.ts'
+import { claim, IDEMPOTENCY_KEY } from './idempotency.ts'
 import type { PaymentGateway } from './payments.ts'
 import type { PointGateway } from './points.ts'
 import type { OrderSettings } from './settings.ts'
@@ -103,12 +104,66 @@ export function orderRoutes(
       schema: {
         summary: 'Place an order and pay for it',
         body: PlaceOrderBody,
-        response: { 201: OrderView, 400: ProblemSchema, 503: ProblemSchema },
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({ description: 'makes retries safe: the same key and body place one order' }),
+          ),
+        }),
+        response: {
+          201: OrderView,
+          400: ProblemSchema,
+          409: ProblemSchema,
+          422: ProblemSchema,
+          503: ProblemSchema,
+        },
       },
     },
     async (request, reply) => {
       const draft = toDraft(request.body)
-      const pending = await insertPending(ctx.db, ctx.dialect, draft, ctx.now())
+      const key = request.headers['idempotency-key']
+      let pending: Order
+      if (key === undefined) {
+        pending = await insertPending(ctx.db, ctx.dialect, draft, ctx.now())
+      } else {
+        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+          throw new HttpProblem(
+            400,
+            'invalid-request',
+            'Idempotency-Key must be 1–100 visible ASCII characters',
+          )
+        }
+        const claimed = await claim(ctx.db, ctx.dialect, key, draft, ctx.now())
+        switch (claimed.kind) {
+          case 'replay':
+            return reply
+              .code(201)
+              .header('location', `/orders/${claimed.order.id}`)
+              .header('idempotent-replayed', 'true')
+              .send(view(claimed.order))
+          case 'mismatch':
+            throw new HttpProblem(
+              422,
+              'idempotency-key-reused',
+              'This Idempotency-Key was used for a different order.',
+            )
+          case 'in-progress':
+            throw new HttpProblem(
+              409,
+              'idempotency-key-in-progress',
+              'An order with this Idempotency-Key is being placed.',
+              {
+                headers: { 'retry-after': '1' },
+              },
+            )
+          case 'new':
+            pending = claimed.order
+            break
+          default: {
+            const exhaustive: never = claimed
+            throw new Error(`unknown claim ${JSON.stringify(exhaustive)}`)
+          }
+        }
+      }
       const payment = await payments.pay({
         orderId: pending.id,
         phoneNumber: draft.phoneNumber,

@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '@cafeteria/platform'
 import { orderRoutes } from './api.ts'
 import { orderHandlers } from './handlers.ts'
+import { forgetKeysOlderThan } from './idempotency.ts'
 import { migrations } from './migrations.ts'
 import { paymentGateway } from './payments.ts'
 import { pointGateway } from './points.ts'
@@ -19,6 +20,13 @@ export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {
     const points = pointGateway({ baseUrl: ctx.config.pointUrl, timeoutMs: ctx.config.pointTimeoutMs })
     ctx.onClose(() => Promise.all([payments.close(), points.close()]).then(() => undefined))
     orderRoutes(app, ctx, { payments, points })
+    const prune = () =>
+      forgetKeysOlderThan(ctx.db, ctx.config.idempotencyKeyHours, ctx.now()).catch((error: unknown) =>
+        ctx.log.warn({ err: error }, 'could not forget old idempotency keys'),
+      )
+    const pruning = setInterval(prune, 3_600_000)
+    pruning.unref()
+    ctx.onClose(() => clearInterval(pruning))
   },
   handlers: orderHandlers,
 }

@@ -39,4 +39,21 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '003_idempotency_key',
+    async up(db, t) {
+      await db.schema
+        .createTable('idempotency_key')
+        .addColumn('key', 'varchar(100)', (c) => c.primaryKey())
+        .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
+        .addColumn('order_id', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createIndex('idempotency_key_created')
+        .on('idempotency_key')
+        .column('created_at')
+        .execute()
+    },
+  },
 ]

@@ -7,6 +7,7 @@ export interface OrderSettings {
   readonly pointUrl: string
   readonly pointTimeoutMs: number
   readonly pointRetryAfterSeconds: number
+  readonly idempotencyKeyHours: number
 }
 
 export const orderSettings = (read: ConfigReader): OrderSettings => ({
@@ -16,4 +17,5 @@ export const orderSettings = (read: ConfigReader): OrderSettings => ({
   pointUrl: read.url('POINT_URL', 'http://127.0.0.1:8085'),
   pointTimeoutMs: read.int('POINT_TIMEOUT_MS', 610, { min: 1 }),
   pointRetryAfterSeconds: read.int('POINT_RETRY_AFTER_SECONDS', 5, { min: 1 }),
+  idempotencyKeyHours: read.int('IDEMPOTENCY_KEY_HOURS', 24, { min: 24 }),
 })

@@ -14,6 +14,12 @@ export interface OrderTables {
     cancel_refused: Generated<boolean | number>
     create_time: Date | string
   }
+  idempotency_key: {
+    key: string
+    fingerprint: string
+    order_id: number
+    created_at: Date | string
+  }
   order_history: {
     id: Generated<number>
     order_id: number
