@@ -3,16 +3,18 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
+import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
 import { type CafeProcess, freePort, startCafe } from '../support/process.ts'
 import { placeOrders, stateOf } from './scenario.ts'
+import { originalWalkthrough } from './walkthrough.ts'
 
 const suffix = randomUUID().slice(0, 8)
-const services = ['order', 'payment', 'drink'] as const
+const postgresServices = ['order', 'payment', 'drink', 'customercenter'] as const
 const database = (service: string) => `cafe_e2e_${suffix}_${service}`
 const stream = `E2E_${suffix.toUpperCase()}`
 
-describe('distributed mode (npm run start:distributed) with real processes, PostgreSQL and JetStream', {
+describe('distributed mode (npm run start:distributed) with real processes, PostgreSQL, MariaDB and JetStream', {
   concurrency: false,
 }, () => {
   let cafe: CafeProcess
@@ -24,17 +26,19 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
       NATS_STREAM: stream,
       GATEWAY_PORT: String(await freePort()),
     }
-    for (const service of services) {
+    for (const service of postgresServices) {
       env[`${service.toUpperCase()}_PORT`] = String(await freePort())
       env[`${service.toUpperCase()}_DATABASE_URL`] = `postgres://postgres@127.0.0.1:5432/${database(service)}`
     }
+    env.POINT_PORT = String(await freePort())
+    env.POINT_DATABASE_URL = `mysql://root@127.0.0.1:3306/${database('point')}`
     cafe = await startCafe(['start', '--distributed'], env)
   })
   after(async () => {
     await cafe?.stop('SIGTERM')
     const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
     await admin.connect()
-    for (const service of services)
+    for (const service of postgresServices)
       await admin.query(`drop database if exists "${database(service)}" with (force)`)
     await admin.end()
     const nc = await connect({ servers: env.NATS_URL })
@@ -49,6 +53,10 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
     assert.deepEqual(state.missingPayments, [])
     assert.deepEqual(state.missingTickets, [])
     assert.deepEqual(state.duplicateTickets, [])
+  })
+
+  test("the original README's walkthrough, with point on MariaDB", async () => {
+    await originalWalkthrough(cafe.url, '01099990002')
   })
 
   test('after a graceful restart of every process nothing is lost and orders keep working', async () => {

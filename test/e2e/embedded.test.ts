@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { type CafeProcess, startCafe } from '../support/process.ts'
 import { ephemeralPorts } from '../support/system.ts'
 import { placeOrders, stateOf } from './scenario.ts'
+import { originalWalkthrough } from './walkthrough.ts'
 
 describe('embedded mode (npm start) as a real process', { concurrency: false }, () => {
   let dataDir: string
@@ -26,6 +27,10 @@ describe('embedded mode (npm start) as a real process', { concurrency: false }, 
     const state = await stateOf(cafe.url, placed, { waitForTickets: true })
     assert.deepEqual(state.missingPayments, [])
     assert.deepEqual(state.missingTickets, [])
+  })
+
+  test("the original README's walkthrough: points, cancel, refused cancel, My Page, notifications", async () => {
+    await originalWalkthrough(cafe.url, '01099990001')
   })
 
   test('a graceful stop exits 0 and a restart keeps every order, payment and ticket', async () => {

@@ -23,6 +23,7 @@ describe('drink ticket', () => {
       productName: 'latte',
       qty: 2,
       status: 'PaymentApproved',
+      cancelRefused: false,
       createTime: now,
     })
   })
@@ -60,10 +61,14 @@ describe('drink ticket', () => {
   })
 
   for (const started of ['Receipted', 'Made'] as const) {
-    test(`given a ${started} ticket, when the order is cancelled, then CancelFailed and the ticket stays`, () => {
+    test(`given a ${started} ticket, when the order is cancelled, then CancelFailed once and the ticket stays`, () => {
       const decision = decide({ ...waiting, status: started }, { type: 'Cancel' })
       assert.ok(decision.ok)
       assert.equal(decision.drink.status, started)
+      assert.equal(decision.drink.cancelRefused, true)
+      const again = decide(decision.drink, { type: 'Cancel' })
+      assert.ok(again.ok)
+      assert.deepEqual(again.events, [], 'the same cancel re-sent is not refused twice')
       assert.deepEqual(decision.events, [
         { type: 'CancelFailed', orderId: 5, data: { ...about, drinkStatus: started } },
       ])

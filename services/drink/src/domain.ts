@@ -14,6 +14,8 @@ export interface Drink {
   readonly productName: string
   readonly qty: number
   readonly status: DrinkStatus
+  /** A cancel was refused (and announced) once already: the order is cancelled at most once. */
+  readonly cancelRefused: boolean
   readonly createTime: Date
 }
 
@@ -49,9 +51,11 @@ export function decide(drink: Drink, command: DrinkCommand): Decision {
         case 'Receipted':
         case 'Made':
           // An expected business outcome, so an event and not an error: the saga compensates.
+          // An order is cancelled at most once: the same cancel re-sent is refused silently.
+          if (drink.cancelRefused) return { ok: true, drink, events: [] }
           return {
             ok: true,
-            drink,
+            drink: { ...drink, cancelRefused: true },
             events: [
               {
                 type: 'CancelFailed',
@@ -81,6 +85,7 @@ export const ticketFor = (event: EventOf<'Ordered'>, now: Date): Omit<Drink, 'id
   productName: event.data.productName,
   qty: event.data.qty,
   status: 'PaymentApproved',
+  cancelRefused: false,
   createTime: now,
 })
 
@@ -94,5 +99,6 @@ export const canceledTicketFor = (event: EventOf<'OrderCanceled'>, now: Date): O
   productName: event.data.productName,
   qty: event.data.qty,
   status: 'DrinkCanceled',
+  cancelRefused: false,
   createTime: now,
 })

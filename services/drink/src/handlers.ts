@@ -36,7 +36,10 @@ export async function applyToTicket(
     if (!drink) throw new Error(`order ${orderId} has no ticket`)
     const decision = decide(drink, command)
     if (!decision.ok) return
-    if (decision.drink.status === drink.status || (await saveDrink(trx, decision.drink, drink.status))) {
+    if (
+      decision.drink === drink ||
+      (await saveDrink(trx, decision.drink, drink.status, drink.cancelRefused))
+    ) {
       await ctx.emit(trx, decision.events)
       return
     }

@@ -18,4 +18,13 @@ export const migrations: readonly ServiceMigration[] = [
       await db.schema.createIndex('drink_status_id').on('drink').columns(['status', 'id']).execute()
     },
   },
+  {
+    name: '002_cancel_refused',
+    async up(db) {
+      await db.schema
+        .alterTable('drink')
+        .addColumn('cancel_refused', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute()
+    },
+  },
 ]

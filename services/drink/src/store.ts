@@ -10,6 +10,7 @@ export interface DrinkTables {
     product_name: string
     qty: number
     status: string
+    cancel_refused: Generated<boolean | number>
     create_time: Date | string
   }
 }
@@ -22,6 +23,7 @@ const toDrink = (row: Selectable<DrinkTables['drink']>): Drink => ({
   productName: row.product_name,
   qty: row.qty,
   status: row.status as DrinkStatus,
+  cancelRefused: Boolean(row.cancel_refused),
   createTime: new Date(toIso(row.create_time)),
 })
 
@@ -48,12 +50,18 @@ export async function findByOrderId(db: Db, orderId: number): Promise<Drink[]> {
 }
 
 /** Saves a decided state over the state it was decided from; false if someone changed it first. */
-export async function saveDrink(db: Db, drink: Drink, expected: DrinkStatus): Promise<boolean> {
+export async function saveDrink(
+  db: Db,
+  drink: Drink,
+  expected: DrinkStatus,
+  expectedCancelRefused = drink.cancelRefused,
+): Promise<boolean> {
   const result = await db
     .updateTable('drink')
-    .set({ status: drink.status })
+    .set({ status: drink.status, cancel_refused: drink.cancelRefused })
     .where('id', '=', drink.id)
     .where('status', '=', expected)
+    .where('cancel_refused', '=', expectedCancelRefused)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }

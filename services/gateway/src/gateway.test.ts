@@ -18,7 +18,15 @@ let gateway: Awaited<ReturnType<typeof startGateway>>
 before(async () => {
   const down = `http://127.0.0.1:${await closedPort()}`
   gateway = await startGateway({
-    env: { HOST: '127.0.0.1', GATEWAY_PORT: '0', ORDER_URL: down, PAYMENT_URL: down, DRINK_URL: down },
+    env: {
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: '0',
+      ORDER_URL: down,
+      PAYMENT_URL: down,
+      DRINK_URL: down,
+      CUSTOMERCENTER_URL: down,
+      POINT_URL: down,
+    },
     logger: createLogger({ level: 'silent' }),
   })
 })
@@ -49,4 +57,12 @@ test('internal endpoints are not routed', async () => {
 test('the gateway reports itself live and ready', async () => {
   assert.equal((await call(`${gateway.url}/health/live`)).status, 200)
   assert.equal((await call(`${gateway.url}/health/ready`)).status, 200)
+})
+
+test('with every service down, the docs still answer, naming the missing services', async () => {
+  const answer = await call(`${gateway.url}/docs/openapi.json`)
+  assert.equal(answer.status, 200)
+  assert.deepEqual(answer.body.paths, {})
+  assert.match(answer.body.info.description, /order, payment, drink, customercenter, point/)
+  assert.equal((await call(`${gateway.url}/docs`)).status, 200)
 })

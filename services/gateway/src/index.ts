@@ -7,6 +7,7 @@ import {
   type RunningService,
 } from '@cafeteria/platform'
 import proxy from '@fastify/http-proxy'
+import { openApiSource, registerDocs } from './docs.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
 
 export interface GatewayOptions {
@@ -63,6 +64,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       },
     })
   }
+  // Docs must not hang on a slow service: a short deadline, and that service is left out.
+  await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))
   await app.listen({ host, port, listenTextResolver: () => '' })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`

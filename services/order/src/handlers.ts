@@ -1,7 +1,7 @@
 import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
 import { decide } from './domain.ts'
 import type { OrderSettings } from './settings.ts'
-import { appendHistory, findOrder, type OrderTables, saveOrder } from './store.ts'
+import { appendHistory, findOrder, markRefunded, type OrderTables, saveOrder } from './store.ts'
 
 /** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
 export const orderHandlers = (
@@ -11,7 +11,8 @@ export const orderHandlers = (
     const order = await findOrder(trx, event.orderId)
     const decision = order && decide(order, { type: 'RecordCancelRefused' })
     if (!decision?.ok) return
-    await saveOrder(trx, decision.order, 'OrderCanceled')
+    if (!(await saveOrder(trx, decision.order, 'OrderCanceled')))
+      throw new Error(`order ${event.orderId} changed meanwhile`)
     await appendHistory(trx, event.orderId, {
       status: 'Ordered',
       detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
@@ -19,6 +20,7 @@ export const orderHandlers = (
     })
   },
   async PaymentCanceled(trx, event) {
+    if (!(await markRefunded(trx, event.orderId))) return
     await appendHistory(trx, event.orderId, { status: 'PaymentCanceled', detail: 'refunded', at: ctx.now() })
   },
 })

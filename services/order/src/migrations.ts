@@ -56,4 +56,13 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '004_refunded',
+    async up(db) {
+      await db.schema
+        .alterTable('order_management')
+        .addColumn('refunded', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute()
+    },
+  },
 ]

@@ -12,6 +12,7 @@ export interface OrderTables {
     status: string
     payment_id: number | null
     cancel_refused: Generated<boolean | number>
+    refunded: Generated<boolean | number>
     create_time: Date | string
   }
   idempotency_key: {
@@ -94,4 +95,16 @@ export async function historyOf(db: Db, orderId: number): Promise<HistoryEntry[]
     .orderBy('id')
     .execute()
   return rows.map((r) => ({ status: r.status, detail: r.detail, at: new Date(toIso(r.at)) }))
+}
+
+/** Records the order's refund once: true only for the first PaymentCanceled of a cancelled order. */
+export async function markRefunded(db: Db, id: number): Promise<boolean> {
+  const result = await db
+    .updateTable('order_management')
+    .set({ refunded: true })
+    .where('id', '=', id)
+    .where('status', '=', 'OrderCanceled')
+    .where('refunded', '=', false)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }
