@@ -5,6 +5,7 @@ import { type ConfigReader, configReader, type Env } from './config.ts'
 import { type Database, type Dialect, openDatabase } from './db/database.ts'
 import { migrate, type ServiceMigration } from './db/migrate.ts'
 import { type PlatformTables, platformMigrations } from './db/platform-tables.ts'
+import { afterCommit, inTransaction } from './db/transaction.ts'
 import { createConsumer, type EventHandlers } from './events/consumer.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
 import { type Relay, startRelay } from './events/relay.ts'
@@ -32,10 +33,12 @@ export interface ServiceContext<DB, C> {
   readonly dialect: Dialect
   readonly log: Logger
   readonly now: () => Date
-  /** Runs `work` in a transaction and relays the events it emitted as soon as it commits. */
+  /** Runs `work` in a transaction; `afterCommit` reactions run once it committed. */
   transaction<T>(work: (trx: ServiceTrx<DB>) => Promise<T>): Promise<T>
-  /** Records events in the outbox of the surrounding transaction. */
+  /** Records events in the outbox of the surrounding transaction; they are relayed once it commits. */
   emit(trx: ServiceTrx<DB>, events: readonly NewEvent[]): Promise<void>
+  /** Runs `react` after the transaction commits, e.g. to wake a background worker. */
+  afterCommit(trx: ServiceTrx<DB>, react: () => void): void
   /** Releases a resource (an HTTP client pool) when the service stops. */
   onClose(release: () => Promise<void> | void): void
 }
@@ -123,13 +126,11 @@ export async function startService<DB, C>(
       dialect: database.dialect,
       log,
       now: () => new Date(),
-      async transaction(work) {
-        const result = await database.db.transaction().execute(work)
-        relay.kick()
-        return result
-      },
+      transaction: (work) => inTransaction(database.db, work),
+      afterCommit,
       async emit(trx, events) {
         const now = new Date()
+        if (events.length > 0) afterCommit(trx, relay.kick)
         await appendToOutbox(
           trx as unknown as Kysely<PlatformTables>,
           events.map((e) => toEnvelope(name, e, now)),
@@ -162,7 +163,6 @@ export async function startService<DB, C>(
         handlers: definition.handlers(ctx),
         log,
         maxAttempts: runtime.maxAttempts,
-        afterCommit: relay.kick,
       })
       subscription = options.bus.consume(
         name,

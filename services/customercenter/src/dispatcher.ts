@@ -1,4 +1,4 @@
-import { type Dialect, exponentialRetry, type Logger, type ServiceDb } from '@cafeteria/platform'
+import { type Dialect, exponentialRetry, type Logger, type ServiceDb, startWorker } from '@cafeteria/platform'
 import { type DeliveryResult, type Notification, settleAttempt } from './domain.ts'
 import type { Notifier } from './notifier.ts'
 import type { DeliverySettings } from './settings.ts'
@@ -23,13 +23,6 @@ export interface Dispatcher {
 }
 
 /**
- * The platform gives event handlers no after-commit hook, and the consumer commits right after
- * the handler returns. So a kick waits a beat before looking, which also gathers a burst of
- * events into one batch; the poll catches a commit slower than that.
- */
-const KICK_DELAY_MS = 10
-
-/**
  * Delivers pending notifications through the notifier, apart from event handling: a notifier
  * that is down or slow never holds up an event, and a notification is never lost (it is tried
  * again with exponential backoff and jitter, then kept as `failed` with its last error).
@@ -38,11 +31,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const { db, dialect, notifier, log, now, delivery } = options
   const batchSize = options.batchSize ?? 50
   const retryDelay = exponentialRetry(delivery.retryBaseMs, delivery.retryMaxMs)
-  let running: Promise<void> | undefined
-  let again = false
-  let stopped = false
   let failures = 0
-  let delayed: NodeJS.Timeout | undefined
 
   async function deliver(notification: Notification): Promise<void> {
     let result: DeliveryResult
@@ -79,50 +68,20 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   }
 
   async function drain(): Promise<void> {
+    let claimed: Notification[]
     do {
-      again = false
-      let claimed: Notification[]
-      do {
-        const at = now()
-        claimed = await claimDue(db, dialect, {
-          now: at,
-          leaseUntil: new Date(at.getTime() + options.leaseMs),
-          limit: batchSize,
-        })
-        await Promise.all(claimed.map(deliver))
-      } while (claimed.length === batchSize && !stopped)
-    } while (again && !stopped)
-  }
-
-  function run(): void {
-    if (stopped) return
-    if (running) {
-      again = true
-      return
-    }
-    running = drain()
-      .catch((error: unknown) => log.warn({ err: error }, 'notification dispatch failed; will retry'))
-      .finally(() => {
-        running = undefined
+      const at = now()
+      claimed = await claimDue(db, dialect, {
+        now: at,
+        leaseUntil: new Date(at.getTime() + options.leaseMs),
+        limit: batchSize,
       })
+      await Promise.all(claimed.map(deliver))
+    } while (claimed.length === batchSize)
   }
 
-  const timer = setInterval(run, delivery.pollMs)
-  timer.unref()
-  run()
+  const worker = startWorker({ name: 'notification dispatcher', drain, pollMs: delivery.pollMs, log })
+  worker.kick()
 
-  return {
-    kick() {
-      delayed ??= setTimeout(() => {
-        delayed = undefined
-        run()
-      }, KICK_DELAY_MS)
-    },
-    async stop() {
-      stopped = true
-      clearInterval(timer)
-      clearTimeout(delayed)
-      while (running) await running
-    },
-  }
+  return { kick: worker.kick, stop: worker.stop }
 }

@@ -17,7 +17,7 @@ export function customercenterHandlers(
     await saveMyPage(trx, stored.id, page)
     const notification = notificationFor(event, page, ctx.config.templates)
     if (notification && (await recordNotification(trx, ctx.dialect, notification, ctx.now()))) {
-      dispatcher.kick()
+      ctx.afterCommit(trx, dispatcher.kick)
     }
   }
   return {

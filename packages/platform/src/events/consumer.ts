@@ -4,6 +4,7 @@ import type { BusMessage } from '../bus/port.ts'
 import type { Database } from '../db/database.ts'
 import type { PlatformTables } from '../db/platform-tables.ts'
 import { insertIfAbsent } from '../db/queries.ts'
+import { inTransaction } from '../db/transaction.ts'
 import type { Logger } from '../logger.ts'
 
 /** Runs inside the consumer's transaction: its effects commit together with the inbox record. */
@@ -21,8 +22,6 @@ export interface ConsumerOptions<DB> {
   readonly log: Logger
   /** Attempts before a failing event becomes a dead letter. */
   readonly maxAttempts: number
-  /** Called after a commit, so events the handler emitted are relayed at once. */
-  readonly afterCommit?: () => void
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered'
@@ -80,7 +79,7 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>) {
   async function apply(event: DomainEvent): Promise<Outcome> {
     const handler = handlers[event.type] as EventHandler<DB> | undefined
     if (!handler) return 'ignored'
-    const outcome = await database.db.transaction().execute(async (trx) => {
+    return inTransaction(database.db, async (trx) => {
       const inserted = await insertIfAbsent(
         trx as unknown as Kysely<PlatformTables>,
         database.dialect,
@@ -95,8 +94,6 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>) {
       await handler(trx as Transaction<DB & PlatformTables>, event as never)
       return 'handled' as const
     })
-    if (outcome === 'handled') options.afterCommit?.()
-    return outcome
   }
 
   return async function handle(message: BusMessage): Promise<Outcome> {

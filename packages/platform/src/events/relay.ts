@@ -3,6 +3,7 @@ import type { Bus } from '../bus/port.ts'
 import type { Database } from '../db/database.ts'
 import type { PlatformTables } from '../db/platform-tables.ts'
 import type { Logger } from '../logger.ts'
+import { startWorker } from '../worker.ts'
 
 export interface RelayOptions {
   readonly database: Database<PlatformTables>
@@ -31,11 +32,6 @@ export function startRelay(options: RelayOptions): Relay {
   const { database, bus, log } = options
   const batchSize = options.batchSize ?? 256
   const lockRows = database.dialect !== 'sqlite'
-  let running: Promise<void> | undefined
-  let again = false
-  let stopped = false
-  let failures = 0
-
   async function publishBatch(db: Kysely<PlatformTables>): Promise<number> {
     let query = db
       .selectFrom('outbox')
@@ -65,44 +61,21 @@ export function startRelay(options: RelayOptions): Relay {
   }
 
   async function drain(): Promise<void> {
+    let published: number
     do {
-      again = false
-      let published: number
-      do {
-        // SQLite has one writer: holding a transaction across the publish would stall the service.
-        published = lockRows
-          ? await database.db.transaction().execute((trx) => publishBatch(trx))
-          : await publishBatch(database.db)
-      } while (published === batchSize)
-    } while (again && !stopped)
+      // SQLite has one writer: holding a transaction across the publish would stall the service.
+      published = lockRows
+        ? await database.db.transaction().execute((trx) => publishBatch(trx))
+        : await publishBatch(database.db)
+    } while (published === batchSize)
   }
 
-  function kick(): void {
-    if (running) {
-      again = true
-      return
-    }
-    running = drain()
-      .then(() => {
-        failures = 0
-      })
-      .catch((error: unknown) => {
-        failures++
-        // Logged once per streak so a broker outage does not flood the log.
-        if (failures === 1) log.warn({ err: error }, 'outbox relay failed; will retry')
-      })
-      .finally(() => {
-        running = undefined
-      })
-  }
-
-  const timer = setInterval(kick, options.pollMs ?? 1000)
-  timer.unref()
+  const worker = startWorker({ name: 'outbox relay', drain, pollMs: options.pollMs ?? 1000, log })
 
   return {
-    kick,
+    kick: worker.kick,
     async flush() {
-      while (running) await running
+      await worker.idle()
       await drain()
     },
     async backlog() {
@@ -113,10 +86,6 @@ export function startRelay(options: RelayOptions): Relay {
       const oldest = row.oldest ? new Date(row.oldest as Date | string).getTime() : Date.now()
       return { count: Number(row.count), oldestAgeMs: Date.now() - oldest }
     },
-    async stop() {
-      stopped = true
-      clearInterval(timer)
-      while (running) await running
-    },
+    stop: worker.stop,
   }
 }

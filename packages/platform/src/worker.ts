@@ -1,0 +1,72 @@
+import type { Logger } from './logger.ts'
+
+export interface Worker {
+  /** There is work now (a commit just made some visible): run soon rather than at the next poll. */
+  kick(): void
+  /** Resolves when the current run, and any run it triggered, has finished. */
+  idle(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface WorkerOptions {
+  /** Does all the work there is; called again if kicked while running. */
+  readonly drain: () => Promise<void>
+  /** Safety net for work nobody kicked for (other replicas, a crashed process, retries that fell due). */
+  readonly pollMs: number
+  readonly log: Logger
+  /** Names the worker in log lines. */
+  readonly name: string
+}
+
+/**
+ * A background loop of the kind the outbox relay and the notification dispatcher are: one run at
+ * a time, a kick during a run asks for one more, a poll catches what nobody kicked for, and a
+ * failing run is logged once per streak and retried at the next kick or poll.
+ */
+export function startWorker(options: WorkerOptions): Worker {
+  const { drain, log, name } = options
+  let running: Promise<void> | undefined
+  let again = false
+  let stopped = false
+  let failures = 0
+
+  async function loop(): Promise<void> {
+    do {
+      again = false
+      await drain()
+    } while (again && !stopped)
+  }
+
+  function kick(): void {
+    if (stopped) return
+    if (running) {
+      again = true
+      return
+    }
+    running = loop()
+      .then(() => {
+        failures = 0
+      })
+      .catch((error: unknown) => {
+        if (++failures === 1) log.warn({ err: error, worker: name }, `${name} failed; will retry`)
+      })
+      .finally(() => {
+        running = undefined
+      })
+  }
+
+  const timer = setInterval(kick, options.pollMs)
+  timer.unref()
+
+  return {
+    kick,
+    async idle() {
+      while (running) await running
+    },
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      while (running) await running
+    },
+  }
+}
