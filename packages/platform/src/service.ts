@@ -157,10 +157,11 @@ export async function startService<DB, C>(
 
     let subscription: Subscription | undefined
     if (definition.handlers) {
+      const handlers = definition.handlers(ctx)
       const handle = createConsumer({
         consumer: name,
         database,
-        handlers: definition.handlers(ctx),
+        handlers,
         log,
         maxAttempts: runtime.maxAttempts,
       })
@@ -169,7 +170,7 @@ export async function startService<DB, C>(
         async (message) => {
           await handle(message)
         },
-        { concurrency: runtime.consumerConcurrency },
+        { concurrency: runtime.consumerConcurrency, types: Object.keys(handlers) },
       )
     }
 

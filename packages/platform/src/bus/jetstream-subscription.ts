@@ -55,10 +55,11 @@ export function subscribe(
   ctx: Context,
   consumer: string,
   handle: (message: BusMessage) => Promise<void>,
-  { concurrency = 64, retryDelay = exponentialRetry() }: ConsumeOptions = {},
+  { concurrency = 64, retryDelay = exponentialRetry(), types }: ConsumeOptions = {},
 ): Subscription {
   const { nc, js, stream, prefix, ackWaitMs, logger } = ctx
   const log = { stream, consumer }
+  const wanted = types && new Set(types)
   const waiting: JsMsg[] = []
   const inFlight = new Set<Promise<void>>()
   const stopped = new AbortController()
@@ -130,7 +131,10 @@ export function subscribe(
         for await (const m of it) {
           // Already buffered when stop() closed the iterator.
           if (stopped.signal.aborted) handBack(m)
-          else {
+          else if (wanted && !wanted.has(m.subject.slice(prefix.length + 1))) {
+            // Not for this consumer: acknowledged unseen (2.9 filters on one subject only).
+            settle(() => m.ack())
+          } else {
             waiting.push(m)
             dispatch()
           }

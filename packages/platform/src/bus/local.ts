@@ -22,27 +22,36 @@ interface RetryRow {
 }
 type Handle = (message: BusMessage) => Promise<void>
 
+const SCHEMA = `
+  create table if not exists message (seq integer primary key autoincrement, id text not null unique,
+    type text not null, payload text not null, headers text, stored_at text not null);
+  create table if not exists cursor (consumer text primary key, seq integer not null);
+  create table if not exists retry (consumer text not null, seq integer not null, attempt integer not null,
+    due_at integer not null, primary key (consumer, seq));`
+
 /**
  * The embedded-mode bus: a durable log in SQLite with a cursor per named consumer, giving the
- * same guarantees as JetStream in one process. A message id is stored once; a consumer's cursor
- * moves only after the handlers of a whole batch have settled, so a crash redelivers the batch
- * (the consumers' inboxes drop the repeats); failed messages wait in a retry table with backoff.
+ * same guarantees as JetStream in one process. A message id is stored once. A consumer's
+ * position moves only past messages whose handlers have settled, and is saved every
+ * `cursorFlushMs` rather than per message: a crash redelivers at most that much, which the
+ * consumers' inboxes drop. Failed messages wait in a retry table with backoff.
  */
-export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus {
+export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorFlushMs?: number }): Bus {
   const db = new DatabaseSync(options.path)
-  db.exec(`pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'}; pragma busy_timeout = 5000;
-    create table if not exists message (seq integer primary key autoincrement, id text not null unique,
-      type text not null, payload text not null, headers text, stored_at text not null);
-    create table if not exists cursor (consumer text primary key, seq integer not null);
-    create table if not exists retry (consumer text not null, seq integer not null, attempt integer not null,
-      due_at integer not null, primary key (consumer, seq));`)
+  db.exec(
+    `pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'}; pragma busy_timeout = 5000;`,
+  )
+  db.exec(SCHEMA)
   const insert = db.prepare(
     'insert or ignore into message (id, type, payload, headers, stored_at) values (?, ?, ?, ?, ?)',
   )
-  const after = db.prepare(
-    'select seq, id, type, payload, headers from message where seq > ? order by seq limit ?',
+  const head = db.prepare('select coalesce(max(seq), 0) as seq from message')
+  const columns = 'select seq, id, type, payload, headers from message'
+  const after = db.prepare(`${columns} where seq > ? and seq <= ? order by seq limit ?`)
+  const afterOfTypes = db.prepare(
+    `${columns} where seq > ? and seq <= ? and type in (select value from json_each(?)) order by seq limit ?`,
   )
-  const bySeq = db.prepare('select seq, id, type, payload, headers from message where seq = ?')
+  const bySeq = db.prepare(`${columns} where seq = ?`)
   const cursorOf = db.prepare('select seq from cursor where consumer = ?')
   const saveCursor = db.prepare(
     'insert into cursor (consumer, seq) values (?, ?) on conflict (consumer) do update set seq = excluded.seq',
@@ -69,11 +78,27 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
     }
   }
 
+  const saveCursors = () => {
+    const moved = [...groups.values()].filter((g) => g.position !== g.saved)
+    if (moved.length === 0 || closed) return
+    inTransaction(() => {
+      for (const group of moved) saveCursor.run(group.name, group.position)
+    })
+    for (const group of moved) group.saved = group.position
+  }
+  const flusher = setInterval(saveCursors, options.cursorFlushMs ?? 100)
+  flusher.unref()
+
   class Group {
     readonly name: string
     readonly handlers: Handle[] = []
     readonly concurrency: number
     readonly retryDelay: (attempt: number) => number
+    /** The message types this consumer takes, as JSON for the query; undefined for all. */
+    readonly types: ReadonlySet<string> | undefined
+    readonly typesJson: string
+    position: number
+    saved: number
     next = 0
     stopped = false
     /** Set when stop gave up waiting: the late batch must not move the cursor of a closed log. */
@@ -85,7 +110,15 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
       this.name = name
       this.concurrency = options.concurrency ?? 64
       this.retryDelay = options.retryDelay ?? exponentialRetry()
+      this.types = options.types && new Set(options.types)
+      this.typesJson = JSON.stringify(options.types ?? [])
+      this.position = (cursorOf.get(name) as { seq: number } | undefined)?.seq ?? 0
+      this.saved = this.position
       this.loop = this.run()
+    }
+
+    wants(types: ReadonlySet<string>): boolean {
+      return !this.types || [...types].some((t) => this.types?.has(t))
     }
 
     notify() {
@@ -110,13 +143,22 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
       }
     }
 
+    private fresh(until: number): Row[] {
+      const rows = this.types
+        ? afterOfTypes.all(this.position, until, this.typesJson, this.concurrency)
+        : after.all(this.position, until, this.concurrency)
+      return rows as unknown as Row[]
+    }
+
     private async run(): Promise<void> {
       await Promise.resolve()
       while (!this.stopped) {
-        const cursor = (cursorOf.get(this.name) as { seq: number } | undefined)?.seq ?? 0
-        const fresh = after.all(cursor, this.concurrency) as unknown as Row[]
+        const until = (head.get() as { seq: number }).seq
+        const fresh = this.fresh(until)
         const due = dueRetries.all(this.name, Date.now(), this.concurrency) as unknown as RetryRow[]
         if (fresh.length === 0 && due.length === 0) {
+          // Nothing up to `until` is for this consumer: move past it without a look.
+          this.position = until
           await this.idle()
           continue
         }
@@ -130,22 +172,23 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
           ),
         ])
         if (closed || this.abandoned) return
-        const now = Date.now()
-        inTransaction(() => {
-          fresh.forEach((row, i) => {
-            if (!freshResults[i]) saveRetry.run(this.name, row.seq, 1, now + this.retryDelay(1))
+        const failed = fresh.filter((_, i) => !freshResults[i])
+        if (failed.length > 0 || due.length > 0) {
+          const now = Date.now()
+          inTransaction(() => {
+            for (const row of failed) saveRetry.run(this.name, row.seq, 1, now + this.retryDelay(1))
+            due.forEach((r, i) => {
+              if (dueResults[i]) dropRetry.run(this.name, r.seq)
+              else saveRetry.run(this.name, r.seq, r.attempt + 1, now + this.retryDelay(r.attempt + 1))
+            })
           })
-          due.forEach((r, i) => {
-            if (dueResults[i]) dropRetry.run(this.name, r.seq)
-            else saveRetry.run(this.name, r.seq, r.attempt + 1, now + this.retryDelay(r.attempt + 1))
-          })
-          const last = fresh.at(-1)
-          if (last) saveCursor.run(this.name, last.seq)
-        })
+        }
+        // A short batch means nothing else for us up to `until`.
+        this.position = fresh.length < this.concurrency ? until : (fresh.at(-1)?.seq ?? this.position)
       }
     }
 
-    /** Sleeps until a publish, the next due retry, or stop. */
+    /** Sleeps until a publish of a type it takes, the next due retry, or stop. */
     private idle(): Promise<void> {
       const due = (nextDue.get(this.name) as { due: number | null } | undefined)?.due
       return new Promise((resolve) => {
@@ -176,6 +219,7 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
       })
       await Promise.race([this.loop, late])
       clearTimeout(timer)
+      saveCursors()
     }
   }
 
@@ -189,7 +233,8 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
           insert.run(m.id, m.type, m.payload, m.headers ? JSON.stringify(m.headers) : null, now)
         }
       })
-      for (const group of groups.values()) group.notify()
+      const types = new Set(messages.map((m) => m.type))
+      for (const group of groups.values()) if (group.wants(types)) group.notify()
     },
     consume(consumer: string, handle: Handle, options: ConsumeOptions = {}): Subscription {
       if (closed) throw new Error('bus is closed')
@@ -217,6 +262,8 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync }): Bus 
     async close() {
       if (closed) return
       await Promise.all([...groups.values()].map((g) => g.stop()))
+      saveCursors()
+      clearInterval(flusher)
       groups.clear()
       closed = true
       db.close()

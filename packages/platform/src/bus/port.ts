@@ -25,6 +25,8 @@ export interface BusMessage extends OutgoingMessage {
 }
 
 export interface ConsumeOptions {
+  /** The message types this consumer handles; others are passed over without a delivery. */
+  readonly types?: readonly string[]
   /** How many messages one consumer handles at once. */
   readonly concurrency?: number
   /** Delay before redelivering a message whose handler failed on this attempt. */
