@@ -14,6 +14,11 @@ export function normalizePhoneNumber(raw: string): string | undefined {
   return trimmed.replaceAll('-', '')
 }
 
+export const PHONE_NUMBER_RULE = 'must be a Korean mobile number such as 010-1234-5678'
+
+/** A resource id in a path or query: a positive whole number. */
+export const EntityId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+
 export const PhoneNumberInput = Type.String({
   minLength: 1,
   maxLength: 20,

@@ -1,9 +1,9 @@
-import { normalizePhoneNumber, PhoneNumberInput } from '@cafeteria/contracts'
+import { EntityId, normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
 import {
   HalCollectionSchema,
   type HttpApp,
-  HttpProblem,
   halCollection,
+  invalidInput,
   notFound,
   ProblemSchema,
   type ServiceContext,
@@ -21,7 +21,7 @@ import {
   type Stored,
 } from './store.ts'
 
-const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+const Id = EntityId
 const Nullable = <T extends TSchema>(type: T) => Type.Union([type, Type.Null()])
 
 const MyPageView = Type.Object({
@@ -84,11 +84,8 @@ const ByPhoneNumber = Type.Object({ phoneNumber: PhoneNumberInput })
 /** The schema checks the shape; the number itself is checked (and its hyphens removed) here. */
 function phoneNumberOf(raw: string): string {
   const phoneNumber = normalizePhoneNumber(raw)
-  if (phoneNumber) return phoneNumber
-  const errors = [{ path: '/phoneNumber', message: 'must be a Korean mobile number such as 010-1234-5678' }]
-  throw new HttpProblem(400, 'invalid-request', `querystring: /phoneNumber ${errors[0]?.message}`, {
-    extra: { errors },
-  })
+  if (!phoneNumber) throw invalidInput('querystring', [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
+  return phoneNumber
 }
 
 export function customercenterRoutes(

@@ -1,3 +1,4 @@
+import { EntityId } from '@cafeteria/contracts'
 import {
   HalCollectionSchema,
   type HttpApp,
@@ -27,7 +28,7 @@ const DrinkView = Type.Object({
   createTime: Type.String({ format: 'date-time' }),
 })
 const Drinks = HalCollectionSchema('drinks', DrinkView)
-const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+const Id = EntityId
 
 const view = (d: Drink) => ({
   id: d.id,

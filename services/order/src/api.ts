@@ -1,5 +1,19 @@
-import { normalizePhoneNumber, PhoneNumberInput, WholeNumberInput, wholeNumber } from '@cafeteria/contracts'
-import { type HttpApp, HttpProblem, notFound, ProblemSchema, type ServiceContext } from '@cafeteria/platform'
+import {
+  EntityId,
+  normalizePhoneNumber,
+  PHONE_NUMBER_RULE,
+  PhoneNumberInput,
+  WholeNumberInput,
+  wholeNumber,
+} from '@cafeteria/contracts'
+import {
+  type HttpApp,
+  HttpProblem,
+  invalidInput,
+  notFound,
+  ProblemSchema,
+  type ServiceContext,
+} from '@cafeteria/platform'
 import { type Static, Type } from 'typebox'
 import { cancelBlocker, decide, isVisible, type Order, type OrderDraft } from './domain.ts'
 import { claim, IDEMPOTENCY_KEY } from './idempotency.ts'
@@ -49,7 +63,7 @@ const OrderView = Type.Object({
   }),
 })
 
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
+const IdParams = Type.Object({ id: EntityId })
 
 const CancelBody = Type.Object({
   status: Type.Literal('OrderCanceled', { description: 'the only change a customer can make: cancel' }),
@@ -77,8 +91,7 @@ const view = (order: Order, history?: readonly HistoryEntry[]) => ({
 function toDraft(body: Static<typeof PlaceOrderBody>): OrderDraft {
   const errors: { path: string; message: string }[] = []
   const phoneNumber = normalizePhoneNumber(body.phoneNumber)
-  if (!phoneNumber)
-    errors.push({ path: '/phoneNumber', message: 'must be a Korean mobile number such as 010-1234-5678' })
+  if (!phoneNumber) errors.push({ path: '/phoneNumber', message: PHONE_NUMBER_RULE })
   const qty = wholeNumber(body.qty, QTY)
   if (qty === undefined)
     errors.push({ path: '/qty', message: `must be a whole number from ${QTY.minimum} to ${QTY.maximum}` })
@@ -86,8 +99,7 @@ function toDraft(body: Static<typeof PlaceOrderBody>): OrderDraft {
   if (amt === undefined)
     errors.push({ path: '/amt', message: `must be a whole number from ${AMT.minimum} to ${AMT.maximum}` })
   if (!phoneNumber || qty === undefined || amt === undefined) {
-    const detail = errors.map((e) => `${e.path} ${e.message}`).join('; ')
-    throw new HttpProblem(400, 'invalid-request', `body: ${detail}`, { extra: { errors } })
+    throw invalidInput('body', errors)
   }
   return { phoneNumber, productName: body.productName.trim(), qty, amt }
 }

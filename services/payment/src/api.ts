@@ -1,3 +1,4 @@
+import { EntityId } from '@cafeteria/contracts'
 import {
   HalCollectionSchema,
   type HttpApp,
@@ -36,7 +37,7 @@ const PayBody = Type.Object({
   phoneNumber: Type.String({ pattern: '^01[0-9]{8,9}$' }),
   amt: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
 })
-const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+const Id = EntityId
 
 export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, unknown>) {
   app.post(

@@ -1,9 +1,10 @@
-import { normalizePhoneNumber, PhoneNumberInput } from '@cafeteria/contracts'
+import { EntityId, normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
 import {
   HalCollectionSchema,
   type HttpApp,
   HttpProblem,
   halCollection,
+  invalidInput,
   notFound,
   ProblemSchema,
   type ServiceContext,
@@ -22,7 +23,7 @@ import {
   type PointTables,
 } from './store.ts'
 
-const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
+const Id = EntityId
 
 const PointView = Type.Object({ id: Type.Integer(), phoneNumber: Type.String(), point: Type.Integer() })
 const PointHistoryView = Type.Object({
@@ -73,11 +74,8 @@ const historyView = (e: PointEntry) => ({
 
 function phoneNumberOf(raw: string, where: 'body' | 'querystring'): string {
   const phoneNumber = normalizePhoneNumber(raw)
-  if (phoneNumber) return phoneNumber
-  const message = 'must be a Korean mobile number such as 010-1234-5678'
-  throw new HttpProblem(400, 'invalid-request', `${where}: /phoneNumber ${message}`, {
-    extra: { errors: [{ path: '/phoneNumber', message }] },
-  })
+  if (!phoneNumber) throw invalidInput(where, [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
+  return phoneNumber
 }
 
 export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, unknown>) {

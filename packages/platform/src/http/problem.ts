@@ -66,5 +66,19 @@ export function problem(status: number, slug: string, detail?: string, extra: ob
   }
 }
 
+export interface InputError {
+  readonly path: string
+  readonly message: string
+}
+
+/**
+ * A 400 for input that passed the schema but broke a rule only code can check, in the same
+ * shape as a schema failure: `where` is body, querystring, params or headers.
+ */
+export function invalidInput(where: string, errors: readonly InputError[]): HttpProblem {
+  const detail = `${where}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`
+  return new HttpProblem(400, 'invalid-request', detail, { extra: { errors } })
+}
+
 export const notFound = (what: string, id: string | number) =>
   new HttpProblem(404, 'not-found', `${what} ${id} does not exist`)
