@@ -45,7 +45,7 @@ export const approvedEvents = (payment: Payment): NewEvent[] => [
 export function decideRefund(
   payment: Payment | undefined,
 ): { refunded: Payment; events: NewEvent[] } | undefined {
-  if (!payment || payment.status !== 'PaymentApproved') return undefined
+  if (payment?.status !== 'PaymentApproved') return undefined
   const refunded: Payment = { ...payment, status: 'PaymentCanceled' }
   return {
     refunded,
