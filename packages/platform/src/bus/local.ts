@@ -60,6 +60,7 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
     'select seq, attempt from retry where consumer = ? and due_at <= ? order by due_at limit ?',
   )
   const nextDue = db.prepare('select min(due_at) as due from retry where consumer = ?')
+  const countRetries = db.prepare('select count(*) as n from retry where consumer = ?')
   const saveRetry = db.prepare(
     'insert into retry (consumer, seq, attempt, due_at) values (?, ?, ?, ?) on conflict (consumer, seq) do update set attempt = excluded.attempt, due_at = excluded.due_at',
   )
@@ -100,6 +101,10 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
     position: number
     saved: number
     next = 0
+    /** A publish of its types since it last looked: look again before sleeping. */
+    signaled = true
+    /** Messages waiting in the retry table; while none, the table is not queried. */
+    retries: number
     stopped = false
     /** Set when stop gave up waiting: the late batch must not move the cursor of a closed log. */
     abandoned = false
@@ -114,6 +119,7 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
       this.typesJson = JSON.stringify(options.types ?? [])
       this.position = (cursorOf.get(name) as { seq: number } | undefined)?.seq ?? 0
       this.saved = this.position
+      this.retries = (countRetries.get(name) as { n: number }).n
       this.loop = this.run()
     }
 
@@ -122,6 +128,7 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
     }
 
     notify() {
+      this.signaled = true
       this.wake?.()
     }
 
@@ -153,9 +160,13 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
     private async run(): Promise<void> {
       await Promise.resolve()
       while (!this.stopped) {
+        this.signaled = false
         const until = (head.get() as { seq: number }).seq
         const fresh = this.fresh(until)
-        const due = dueRetries.all(this.name, Date.now(), this.concurrency) as unknown as RetryRow[]
+        const due =
+          this.retries > 0
+            ? (dueRetries.all(this.name, Date.now(), this.concurrency) as unknown as RetryRow[])
+            : []
         if (fresh.length === 0 && due.length === 0) {
           // Nothing up to `until` is for this consumer: move past it without a look.
           this.position = until
@@ -182,15 +193,21 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
               else saveRetry.run(this.name, r.seq, r.attempt + 1, now + this.retryDelay(r.attempt + 1))
             })
           })
+          this.retries = (countRetries.get(this.name) as { n: number }).n
         }
-        // A short batch means nothing else for us up to `until`.
-        this.position = fresh.length < this.concurrency ? until : (fresh.at(-1)?.seq ?? this.position)
+        // A short batch means nothing else for us up to `until`; unless something was published
+        // meanwhile or retries wait, there is no need to look again before sleeping.
+        const drained = fresh.length < this.concurrency
+        this.position = drained ? until : (fresh.at(-1)?.seq ?? this.position)
+        if (drained && this.retries === 0) await this.idle()
       }
     }
 
     /** Sleeps until a publish of a type it takes, the next due retry, or stop. */
     private idle(): Promise<void> {
-      const due = (nextDue.get(this.name) as { due: number | null } | undefined)?.due
+      if (this.signaled || this.stopped) return Promise.resolve()
+      const due =
+        this.retries > 0 ? (nextDue.get(this.name) as { due: number | null } | undefined)?.due : undefined
       return new Promise((resolve) => {
         const timer = due == null ? undefined : setTimeout(done, Math.max(0, due - Date.now()))
         const self = this
