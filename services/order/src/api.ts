@@ -6,29 +6,16 @@ import {
   WholeNumberInput,
   wholeNumber,
 } from '@cafeteria/contracts'
-import {
-  type HttpApp,
-  HttpProblem,
-  invalidInput,
-  notFound,
-  ProblemSchema,
-  type ServiceContext,
-} from '@cafeteria/platform'
+import { type HttpApp, HttpProblem, invalidInput, notFound, ProblemSchema } from '@cafeteria/platform'
 import { type Static, Type } from 'typebox'
-import { cancelBlocker, decide, isVisible, type Order, type OrderDraft } from './domain.ts'
-import { claim, IDEMPOTENCY_KEY } from './idempotency.ts'
+import { cancelOrder } from './cancel.ts'
+import { isVisible, type Order, type OrderDraft } from './domain.ts'
+import { IDEMPOTENCY_KEY } from './idempotency.ts'
+import type { OrderContext } from './index.ts'
 import type { PaymentGateway } from './payments.ts'
+import { placeOrder } from './place.ts'
 import type { PointGateway } from './points.ts'
-import type { OrderSettings } from './settings.ts'
-import {
-  appendHistory,
-  findOrder,
-  type HistoryEntry,
-  historyOf,
-  insertPending,
-  type OrderTables,
-  saveOrder,
-} from './store.ts'
+import { findOrder, type HistoryEntry, historyOf } from './store.ts'
 
 const QTY = { minimum: 1, maximum: 1000 }
 const AMT = { minimum: 0, maximum: 100_000_000 }
@@ -106,7 +93,7 @@ function toDraft(body: Static<typeof PlaceOrderBody>): OrderDraft {
 
 export function orderRoutes(
   app: HttpApp,
-  ctx: ServiceContext<OrderTables, OrderSettings>,
+  ctx: OrderContext,
   gateways: { payments: PaymentGateway; points: PointGateway },
 ) {
   const { payments, points } = gateways
@@ -131,61 +118,34 @@ export function orderRoutes(
       },
     },
     async (request, reply) => {
-      const draft = toDraft(request.body)
       const key = request.headers['idempotency-key']
-      let pending: Order
-      if (key === undefined) {
-        pending = await insertPending(ctx.db, ctx.dialect, draft, ctx.now())
-      } else {
-        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-          throw new HttpProblem(
-            400,
-            'invalid-request',
-            'Idempotency-Key must be 1–100 visible ASCII characters',
-          )
-        }
-        const claimed = await claim(ctx.db, ctx.dialect, key, draft, ctx.now())
-        switch (claimed.kind) {
-          case 'replay':
-            return reply
-              .code(201)
-              .header('location', `/orders/${claimed.order.id}`)
-              .header('idempotent-replayed', 'true')
-              .send(view(claimed.order))
-          case 'mismatch':
-            throw new HttpProblem(
-              422,
-              'idempotency-key-reused',
-              'This Idempotency-Key was used for a different order.',
-            )
-          case 'in-progress':
-            throw new HttpProblem(
-              409,
-              'idempotency-key-in-progress',
-              'An order with this Idempotency-Key is being placed.',
-              {
-                headers: { 'retry-after': '1' },
-              },
-            )
-          case 'new':
-            pending = claimed.order
-            break
-          default: {
-            const exhaustive: never = claimed
-            throw new Error(`unknown claim ${JSON.stringify(exhaustive)}`)
-          }
-        }
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+        throw invalidInput('headers', [
+          { path: '/idempotency-key', message: 'must be 1–100 visible ASCII characters' },
+        ])
       }
-      const payment = await payments.pay({
-        orderId: pending.id,
-        phoneNumber: draft.phoneNumber,
-        amt: draft.amt,
-      })
-      if (!payment.ok) {
-        const failed = decide(pending, { type: 'RecordPaymentFailure' })
-        if (failed.ok) await saveOrder(ctx.db, failed.order, 'Pending')
-        request.log.warn({ orderId: pending.id, detail: payment.detail }, 'payment failed; order not placed')
-        if (payment.unavailable) {
+      const result = await placeOrder(ctx, payments, toDraft(request.body), key)
+      switch (result.kind) {
+        case 'placed':
+        case 'replayed':
+          if (result.kind === 'replayed') reply.header('idempotent-replayed', 'true')
+          return reply.code(201).header('location', `/orders/${result.order.id}`).send(view(result.order))
+        case 'key-reused':
+          throw new HttpProblem(
+            422,
+            'idempotency-key-reused',
+            'This Idempotency-Key was used for a different order.',
+          )
+        case 'key-in-progress':
+          throw new HttpProblem(
+            409,
+            'idempotency-key-in-progress',
+            'An order with this Idempotency-Key is being placed.',
+            {
+              headers: { 'retry-after': '1' },
+            },
+          )
+        case 'payment-unavailable':
           throw new HttpProblem(
             503,
             'payment-unavailable',
@@ -194,18 +154,13 @@ export function orderRoutes(
               headers: { 'retry-after': String(ctx.config.paymentRetryAfterSeconds) },
             },
           )
+        case 'payment-refused':
+          throw new HttpProblem(422, 'payment-refused', `The payment was refused: ${result.detail}`)
+        default: {
+          const exhaustive: never = result
+          throw new Error(`unknown result ${JSON.stringify(exhaustive)}`)
         }
-        throw new HttpProblem(422, 'payment-refused', `The payment was refused: ${payment.detail}`)
       }
-      const decision = decide(pending, { type: 'ConfirmPayment', paymentId: payment.paymentId })
-      if (!decision.ok) throw new Error(decision.reason)
-      await ctx.transaction(async (trx) => {
-        if (!(await saveOrder(trx, decision.order, 'Pending')))
-          throw new Error(`order ${pending.id} changed while paying`)
-        await appendHistory(trx, pending.id, { status: 'Ordered', detail: null, at: ctx.now() })
-        await ctx.emit(trx, decision.events)
-      })
-      return reply.code(201).header('location', `/orders/${pending.id}`).send(view(decision.order))
     },
   )
 
@@ -237,15 +192,17 @@ export function orderRoutes(
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db, request.params.id)
-      if (!order || !isVisible(order)) throw notFound('order', request.params.id)
-      const blocker = cancelBlocker(order)
-      if (blocker) throw new HttpProblem(409, 'not-cancellable', blocker)
-      // Points first, synchronously: if they cannot be deducted, nothing changes. The point
-      // service deducts once per order, so concurrent cancels share one deduction.
-      const deducted = await points.deduct(order)
-      if (!deducted.ok) {
-        if (deducted.unavailable) {
+      const result = await cancelOrder(ctx, points, request.params.id)
+      switch (result.kind) {
+        case 'canceled':
+          return view(result.order, await historyOf(ctx.db, result.order.id))
+        case 'not-found':
+          throw notFound('order', request.params.id)
+        case 'not-cancellable':
+          throw new HttpProblem(409, 'not-cancellable', result.reason)
+        case 'points-refused':
+          throw new HttpProblem(409, 'points-not-deductible', result.detail)
+        case 'point-unavailable':
           throw new HttpProblem(
             503,
             'point-unavailable',
@@ -254,19 +211,11 @@ export function orderRoutes(
               headers: { 'retry-after': String(ctx.config.pointRetryAfterSeconds) },
             },
           )
+        default: {
+          const exhaustive: never = result
+          throw new Error(`unknown result ${JSON.stringify(exhaustive)}`)
         }
-        throw new HttpProblem(409, 'points-not-deductible', deducted.detail)
       }
-      const canceled = await ctx.transaction(async (trx) => {
-        const current = await findOrder(trx, order.id)
-        const decision = current && decide(current, { type: 'Cancel', pointsDeducted: deducted.point })
-        if (!decision?.ok || !(await saveOrder(trx, decision.order, 'Ordered'))) return undefined
-        await appendHistory(trx, order.id, { status: 'OrderCanceled', detail: null, at: ctx.now() })
-        await ctx.emit(trx, decision.events)
-        return decision.order
-      })
-      if (!canceled) throw new HttpProblem(409, 'not-cancellable', `order ${order.id} is already canceled`)
-      return view(canceled, await historyOf(ctx.db, order.id))
     },
   )
 }

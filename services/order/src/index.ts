@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@cafeteria/platform'
+import type { ServiceContext, ServiceDefinition } from '@cafeteria/platform'
 import { orderRoutes } from './api.ts'
 import { orderHandlers } from './handlers.ts'
 import { forgetKeysOlderThan } from './idempotency.ts'
@@ -7,6 +7,8 @@ import { paymentGateway } from './payments.ts'
 import { pointGateway } from './points.ts'
 import { type OrderSettings, orderSettings } from './settings.ts'
 import type { OrderTables } from './store.ts'
+
+export type OrderContext = ServiceContext<OrderTables, OrderSettings>
 
 export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {
   name: 'order',

@@ -1,0 +1,46 @@
+import { cancelBlocker, decide, isVisible, type Order } from './domain.ts'
+import type { OrderContext } from './index.ts'
+import type { PointGateway } from './points.ts'
+import { appendHistory, findOrder, saveOrder } from './store.ts'
+
+export type CancelResult =
+  | { readonly kind: 'canceled'; readonly order: Order }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'not-cancellable'; readonly reason: string }
+  | { readonly kind: 'point-unavailable' }
+  | { readonly kind: 'points-refused'; readonly detail: string }
+
+/**
+ * The first step of the cancel saga: deduct the order's points synchronously (nothing changes
+ * if that fails), then record the cancel and emit OrderCanceled for the drink service to accept
+ * or refuse. The point service deducts once per order, so concurrent cancels share one deduction
+ * and only one of them records the cancel.
+ */
+export async function cancelOrder(
+  ctx: OrderContext,
+  points: PointGateway,
+  id: number,
+): Promise<CancelResult> {
+  const order = await findOrder(ctx.db, id)
+  if (!order || !isVisible(order)) return { kind: 'not-found' }
+  const blocker = cancelBlocker(order)
+  if (blocker) return { kind: 'not-cancellable', reason: blocker }
+
+  const deducted = await points.deduct(order)
+  if (!deducted.ok)
+    return deducted.unavailable
+      ? { kind: 'point-unavailable' }
+      : { kind: 'points-refused', detail: deducted.detail }
+
+  const canceled = await ctx.transaction(async (trx) => {
+    const current = await findOrder(trx, order.id)
+    const decision = current && decide(current, { type: 'Cancel', pointsDeducted: deducted.point })
+    if (!decision?.ok || !(await saveOrder(trx, decision.order, 'Ordered'))) return undefined
+    await appendHistory(trx, order.id, { status: 'OrderCanceled', detail: null, at: ctx.now() })
+    await ctx.emit(trx, decision.events)
+    return decision.order
+  })
+  return canceled
+    ? { kind: 'canceled', order: canceled }
+    : { kind: 'not-cancellable', reason: `order ${id} is already canceled` }
+}
