@@ -12,6 +12,7 @@ const usage = `usage: cafe <command>
   start --distributed    run one process per service against PostgreSQL, MariaDB and NATS JetStream
   serve <service>        run one service (what each process of distributed mode runs)
   bench [options]        load-test the gateway; see 'cafe bench --help'
+  dlq <command>          list, show, replay or drop dead letters; see 'cafe dlq help'
 `
 
 async function main(argv: string[]): Promise<void> {
@@ -50,6 +51,11 @@ async function main(argv: string[]): Promise<void> {
     case 'bench': {
       const { bench } = await import('./bench.ts')
       await bench(rest, logger)
+      return
+    }
+    case 'dlq': {
+      const { dlq } = await import('./dlq/command.ts')
+      process.exitCode = await dlq(rest, process.env)
       return
     }
     default:

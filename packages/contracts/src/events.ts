@@ -38,6 +38,29 @@ export const PaymentApproved = envelope(
   Type.Object({ paymentId: PaymentId, phoneNumber: Phone, amt: Money }),
 )
 
+/**
+ * An order was not placed: its payment failed, timed out or was never confirmed. Nothing of it
+ * may ever take effect; a payment that still went through is voided.
+ */
+export const OrderRejected = envelope(
+  'OrderRejected',
+  Type.Object({
+    phoneNumber: Phone,
+    amt: Money,
+    reason: Type.Union([
+      Type.Literal('payment-unavailable'),
+      Type.Literal('payment-refused'),
+      Type.Literal('abandoned'),
+    ]),
+  }),
+)
+
+/** A payment for a rejected order was voided, or refused before it could be made. */
+export const PaymentVoided = envelope(
+  'PaymentVoided',
+  Type.Object({ paymentId: PaymentId, phoneNumber: Phone, amt: Money }),
+)
+
 /** The customer cancelled; the order's points were already deducted (`pointsDeducted`). */
 export const OrderCanceled = envelope(
   'OrderCanceled',
@@ -73,6 +96,8 @@ export const PointsRestored = envelope('PointsRestored', PointChange)
 export const eventSchemas = {
   Ordered,
   PaymentApproved,
+  OrderRejected,
+  PaymentVoided,
   OrderCanceled,
   DrinkCanceled,
   CancelFailed,

@@ -47,6 +47,17 @@ export function configReader(env: Env) {
       }
       return n
     },
+    /** A fraction strictly between 0 and 1, such as 0.3. */
+    ratio(name: string, fallback: number): number {
+      const value = raw(name)
+      if (value === undefined) return fallback
+      const n = Number(value)
+      if (!/^\d*\.?\d+$/.test(value) || !(n > 0 && n < 1)) {
+        problems.push(`${name}: "${value}" is not a fraction between 0 and 1 (exclusive), such as 0.3`)
+        return fallback
+      }
+      return n
+    },
     bool(name: string, fallback: boolean): boolean {
       const value = raw(name)?.toLowerCase()
       if (value === undefined) return fallback

@@ -7,6 +7,7 @@ import { migrate, type ServiceMigration } from './db/migrate.ts'
 import { type PlatformTables, platformMigrations } from './db/platform-tables.ts'
 import { afterCommit, inTransaction } from './db/transaction.ts'
 import { createConsumer, type EventHandlers } from './events/consumer.ts'
+import { startReplayWorker } from './events/dead-letters.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
 import { type Relay, startRelay } from './events/relay.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
@@ -41,6 +42,11 @@ export interface ServiceContext<DB, C> {
   afterCommit(trx: ServiceTrx<DB>, react: () => void): void
   /** Releases a resource (an HTTP client pool) when the service stops. */
   onClose(release: () => Promise<void> | void): void
+  /**
+   * Shows `report()` under `details.<name>` of `/health/ready`, for operators only: it never makes
+   * the service unready (an open breaker to one callee must not take every route out of service).
+   */
+  reportInReadiness(name: string, report: () => unknown): void
 }
 
 export interface RuntimeSettings {
@@ -108,6 +114,7 @@ export async function startService<DB, C>(
     sqliteSync: runtime.sqliteSync,
   })
   const releases: Array<() => Promise<void> | void> = []
+  const reports = new Map<string, () => unknown>()
   try {
     await migrate(database, 'platform', platformMigrations)
     await migrate(database, name, definition.migrations)
@@ -139,6 +146,9 @@ export async function startService<DB, C>(
       onClose: (release) => {
         releases.push(release)
       },
+      reportInReadiness: (reportName, report) => {
+        reports.set(reportName, report)
+      },
     }
 
     const app = await createHttpApp({
@@ -152,13 +162,14 @@ export async function startService<DB, C>(
         ).catch((error: Error) => ({ ok: false, detail: error.message })),
         bus: options.bus.health(),
       }),
+      details: () => (reports.size === 0 ? undefined : readinessDetails(reports)),
     })
     await definition.routes?.(app, ctx)
 
     let subscription: Subscription | undefined
     if (definition.handlers) {
       const handlers = definition.handlers(ctx)
-      const handle = createConsumer({
+      const consumer = createConsumer({
         consumer: name,
         database,
         handlers,
@@ -168,10 +179,17 @@ export async function startService<DB, C>(
       subscription = options.bus.consume(
         name,
         async (message) => {
-          await handle(message)
+          await consumer.handle(message)
         },
         { concurrency: runtime.consumerConcurrency, types: Object.keys(handlers) },
       )
+      const replays = startReplayWorker({
+        db: database.db as unknown as Kysely<PlatformTables>,
+        consumer: name,
+        replay: consumer.replay,
+        log,
+      })
+      releases.push(() => replays.stop())
     }
 
     await app.listen({ host: runtime.host, port: runtime.port, listenTextResolver: () => '' })
@@ -208,4 +226,16 @@ export async function startService<DB, C>(
     await database.close()
     throw error
   }
+}
+
+function readinessDetails(reports: ReadonlyMap<string, () => unknown>): Record<string, unknown> {
+  const details: Record<string, unknown> = {}
+  for (const [name, report] of reports) {
+    try {
+      details[name] = report()
+    } catch (error) {
+      details[name] = { error: (error as Error).message }
+    }
+  }
+  return details
 }

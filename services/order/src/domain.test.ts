@@ -29,11 +29,27 @@ describe('order', () => {
     ])
   })
 
-  test('given a pending order, when its payment fails, then it is PaymentFailed and nothing is emitted', () => {
-    const decision = decide(pending, { type: 'RecordPaymentFailure' })
+  test('given a pending order, when its payment fails, then it is PaymentFailed and OrderRejected asks to void any late payment', () => {
+    const decision = decide(pending, { type: 'RecordPaymentFailure', reason: 'payment-unavailable' })
     assert.ok(decision.ok)
     assert.equal(decision.order.status, 'PaymentFailed')
-    assert.deepEqual(decision.events, [])
+    assert.deepEqual(decision.events, [
+      {
+        type: 'OrderRejected',
+        orderId: 7,
+        data: { phoneNumber: '01012345679', amt: 500, reason: 'payment-unavailable' },
+      },
+    ])
+  })
+
+  test('given an order already Ordered, when a payment failure is recorded late, then it is refused', () => {
+    assert.equal(
+      decide(
+        { ...pending, status: 'Ordered', paymentId: 41 },
+        { type: 'RecordPaymentFailure', reason: 'abandoned' },
+      ).ok,
+      false,
+    )
   })
 
   test('given an order already Ordered, when a payment is confirmed again, then it is refused', () => {

@@ -30,9 +30,12 @@ export interface OrderDraft {
 
 export type OrderCommand =
   | { readonly type: 'ConfirmPayment'; readonly paymentId: number }
-  | { readonly type: 'RecordPaymentFailure' }
+  | { readonly type: 'RecordPaymentFailure'; readonly reason: RejectReason }
   | { readonly type: 'Cancel'; readonly pointsDeducted: number }
   | { readonly type: 'RecordCancelRefused' }
+
+/** Why an order was not placed: the payment failed or timed out, was refused, or never confirmed. */
+export type RejectReason = 'payment-unavailable' | 'payment-refused' | 'abandoned'
 
 export type Decision =
   | { readonly ok: true; readonly order: Order; readonly events: readonly NewEvent[] }
@@ -71,7 +74,18 @@ export function decide(order: Order, command: OrderCommand): Decision {
     }
     case 'RecordPaymentFailure':
       if (order.status !== 'Pending') return refuse(`order ${order.id} is ${order.status}, not Pending`)
-      return { ok: true, order: { ...order, status: 'PaymentFailed' }, events: [] }
+      // The customer is told it failed, so a payment that still goes through must be voided.
+      return {
+        ok: true,
+        order: { ...order, status: 'PaymentFailed' },
+        events: [
+          {
+            type: 'OrderRejected',
+            orderId: order.id,
+            data: { phoneNumber: order.phoneNumber, amt: order.amt, reason: command.reason },
+          },
+        ],
+      }
     case 'Cancel': {
       const blocker = cancelBlocker(order)
       if (blocker || order.paymentId === null) return refuse(blocker ?? `order ${order.id} has no payment`)

@@ -1,12 +1,12 @@
-import type { ServiceContext, ServiceDefinition } from '@cafeteria/platform'
+import { createCallPolicy, type ServiceContext, type ServiceDefinition } from '@cafeteria/platform'
 import { orderRoutes } from './api.ts'
 import { orderHandlers } from './handlers.ts'
-import { forgetKeysOlderThan } from './idempotency.ts'
 import { migrations } from './migrations.ts'
 import { paymentGateway } from './payments.ts'
 import { pointGateway } from './points.ts'
 import { type OrderSettings, orderSettings } from './settings.ts'
 import type { OrderTables } from './store.ts'
+import { startUpkeep } from './upkeep.ts'
 
 export type OrderContext = ServiceContext<OrderTables, OrderSettings>
 
@@ -15,20 +15,15 @@ export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {
   migrations,
   settings: orderSettings,
   routes(app, ctx) {
-    const payments = paymentGateway({
-      baseUrl: ctx.config.paymentUrl,
-      timeoutMs: ctx.config.paymentTimeoutMs,
-    })
-    const points = pointGateway({ baseUrl: ctx.config.pointUrl, timeoutMs: ctx.config.pointTimeoutMs })
+    const paymentCalls = createCallPolicy({ name: 'payment', log: ctx.log, ...ctx.config.paymentCalls })
+    const pointCalls = createCallPolicy({ name: 'point', log: ctx.log, ...ctx.config.pointCalls })
+    ctx.reportInReadiness('payment', paymentCalls.state)
+    ctx.reportInReadiness('point', pointCalls.state)
+    const payments = paymentGateway({ baseUrl: ctx.config.paymentUrl, policy: paymentCalls })
+    const points = pointGateway({ baseUrl: ctx.config.pointUrl, policy: pointCalls })
     ctx.onClose(() => Promise.all([payments.close(), points.close()]).then(() => undefined))
     orderRoutes(app, ctx, { payments, points })
-    const prune = () =>
-      forgetKeysOlderThan(ctx.db, ctx.config.idempotencyKeyHours, ctx.now()).catch((error: unknown) =>
-        ctx.log.warn({ err: error }, 'could not forget old idempotency keys'),
-      )
-    const pruning = setInterval(prune, 3_600_000)
-    pruning.unref()
-    ctx.onClose(() => clearInterval(pruning))
+    ctx.onClose(startUpkeep(ctx))
   },
   handlers: orderHandlers,
 }

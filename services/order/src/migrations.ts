@@ -65,4 +65,15 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '005_pending_index',
+    async up(db) {
+      // The sweep for orders abandoned while paying looks for old Pending rows.
+      await db.schema
+        .createIndex('order_status_created')
+        .on('order_management')
+        .columns(['status', 'create_time'])
+        .execute()
+    },
+  },
 ]

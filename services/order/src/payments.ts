@@ -1,4 +1,4 @@
-import { createHttpClient, UpstreamUnavailable } from '@cafeteria/platform'
+import { createHttpClient, type ResilientCallPolicy, UpstreamUnavailable } from '@cafeteria/platform'
 
 export type PaymentResult =
   | { readonly ok: true; readonly paymentId: number }
@@ -6,16 +6,20 @@ export type PaymentResult =
 
 export interface PaymentGateway {
   pay(request: { orderId: number; phoneNumber: string; amt: number }): Promise<PaymentResult>
+  /** The breaker is open: a call would be refused at once, so do not even start an order. */
+  refusesNow(): boolean
   close(): Promise<void>
 }
 
 /** The synchronous call order → payment; payment is idempotent per order id. */
-export function paymentGateway(options: { baseUrl: string; timeoutMs: number }): PaymentGateway {
+export function paymentGateway(options: { baseUrl: string; policy: ResilientCallPolicy }): PaymentGateway {
   const client = createHttpClient({ name: 'payment', ...options })
   return {
     async pay(request) {
       try {
-        const response = await client.send<{ id?: number; detail?: string }>('POST', '/payments', request)
+        const response = await client.send<{ id?: number; detail?: string }>('POST', '/payments', request, {
+          idempotent: true,
+        })
         if ((response.status === 200 || response.status === 201) && typeof response.body?.id === 'number') {
           return { ok: true, paymentId: response.body.id }
         }
@@ -30,6 +34,7 @@ export function paymentGateway(options: { baseUrl: string; timeoutMs: number }):
         throw error
       }
     },
+    refusesNow: () => options.policy.state().state === 'open',
     close: () => client.close(),
   }
 }

@@ -1,8 +1,8 @@
-import { decide, type Order, type OrderDraft } from './domain.ts'
+import { decide, type Order, type OrderDraft, type RejectReason } from './domain.ts'
 import { claim } from './idempotency.ts'
 import type { OrderContext } from './index.ts'
 import type { PaymentGateway } from './payments.ts'
-import { appendHistory, insertPending, saveOrder } from './store.ts'
+import { appendHistory, findPendingBefore, insertPending, saveOrder } from './store.ts'
 
 export type PlaceResult =
   | { readonly kind: 'placed'; readonly order: Order }
@@ -23,6 +23,8 @@ export async function placeOrder(
   draft: OrderDraft,
   idempotencyKey?: string,
 ): Promise<PlaceResult> {
+  // The fallback: answered at once, with no order row and no event.
+  if (payments.refusesNow()) return { kind: 'payment-unavailable', detail: 'payment circuit is open' }
   let pending: Order
   if (idempotencyKey === undefined) {
     pending = await insertPending(ctx.db, ctx.dialect, draft, ctx.now())
@@ -47,10 +49,10 @@ export async function placeOrder(
 
   const payment = await payments.pay({ orderId: pending.id, phoneNumber: draft.phoneNumber, amt: draft.amt })
   if (!payment.ok) {
-    const failed = decide(pending, { type: 'RecordPaymentFailure' })
-    if (failed.ok) await saveOrder(ctx.db, failed.order, 'Pending')
+    const reason = payment.unavailable ? 'payment-unavailable' : 'payment-refused'
+    await reject(ctx, pending, reason)
     ctx.log.warn({ orderId: pending.id, detail: payment.detail }, 'payment failed; order not placed')
-    return { kind: payment.unavailable ? 'payment-unavailable' : 'payment-refused', detail: payment.detail }
+    return { kind: reason, detail: payment.detail }
   }
 
   const decision = decide(pending, { type: 'ConfirmPayment', paymentId: payment.paymentId })
@@ -62,4 +64,27 @@ export async function placeOrder(
     await ctx.emit(trx, decision.events)
   })
   return { kind: 'placed', order: decision.order }
+}
+
+/** Records that an order was not placed and announces it, so a late payment gets voided. */
+export async function reject(ctx: OrderContext, pending: Order, reason: RejectReason): Promise<boolean> {
+  const decision = decide(pending, { type: 'RecordPaymentFailure', reason })
+  if (!decision.ok) return false
+  return ctx.transaction(async (trx) => {
+    if (!(await saveOrder(trx, decision.order, 'Pending'))) return false
+    await ctx.emit(trx, decision.events)
+    return true
+  })
+}
+
+/**
+ * An order still Pending long after any payment call could have ended belongs to a process that
+ * died mid-payment: it is rejected, and its payment, if one was made, is voided.
+ */
+export async function rejectAbandoned(ctx: OrderContext, olderThanMs: number): Promise<number> {
+  const stale = await findPendingBefore(ctx.db, new Date(ctx.now().getTime() - olderThanMs), 100)
+  let rejected = 0
+  for (const order of stale) if (await reject(ctx, order, 'abandoned')) rejected++
+  if (rejected > 0) ctx.log.warn({ rejected }, 'rejected orders abandoned while paying')
+  return rejected
 }

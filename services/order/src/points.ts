@@ -1,4 +1,4 @@
-import { createHttpClient, UpstreamUnavailable } from '@cafeteria/platform'
+import { type CallPolicy, createHttpClient, UpstreamUnavailable } from '@cafeteria/platform'
 import type { Order } from './domain.ts'
 
 export type DeductResult =
@@ -11,7 +11,7 @@ export interface PointGateway {
 }
 
 /** The synchronous call order → point on cancel; the point service deducts once per order. */
-export function pointGateway(options: { baseUrl: string; timeoutMs: number }): PointGateway {
+export function pointGateway(options: { baseUrl: string; policy: CallPolicy }): PointGateway {
   const client = createHttpClient({ name: 'point', ...options })
   return {
     async deduct(order) {
@@ -28,6 +28,7 @@ export function pointGateway(options: { baseUrl: string; timeoutMs: number }): P
           'PATCH',
           '/points/cancelPoint',
           body,
+          { idempotent: true },
         )
         if (response.status === 200 && typeof response.body?.point === 'number')
           return { ok: true, point: response.body.point }

@@ -63,6 +63,18 @@ export async function findOrder(db: Db, id: number): Promise<Order | undefined> 
   return row && toOrder(row)
 }
 
+export async function findPendingBefore(db: Db, before: Date, limit: number): Promise<Order[]> {
+  const rows = await db
+    .selectFrom('order_management')
+    .selectAll()
+    .where('status', '=', 'Pending')
+    .where('create_time', '<', before)
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+  return rows.map(toOrder)
+}
+
 /** Saves a decided state, but only over the state it was decided from (optimistic check). */
 export async function saveOrder(db: Db, order: Order, expectedStatus: Order['status']): Promise<boolean> {
   const result = await db

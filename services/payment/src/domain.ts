@@ -1,6 +1,10 @@
 import type { NewEvent } from '@cafeteria/contracts'
 
-export type PaymentStatus = 'PaymentApproved' | 'PaymentCanceled'
+/**
+ * `PaymentVoided`: the order was rejected (the customer was told it failed), so a payment that
+ * went through anyway is voided, and one that had not arrived yet is refused when it does.
+ */
+export type PaymentStatus = 'PaymentApproved' | 'PaymentCanceled' | 'PaymentVoided'
 
 export interface Payment {
   readonly id: number
@@ -27,6 +31,9 @@ export type PayDecision =
 /** Payment is idempotent per order: a repeat with the same terms is the same payment. */
 export function decidePay(command: PayCommand, existing: Payment | undefined): PayDecision {
   if (!existing) return { kind: 'approve' }
+  if (existing.status === 'PaymentVoided') {
+    return { kind: 'conflict', reason: `order ${command.orderId} was rejected; it cannot be paid any more` }
+  }
   if (existing.phoneNumber !== command.phoneNumber || existing.amt !== command.amt) {
     return { kind: 'conflict', reason: `order ${command.orderId} was already paid with different terms` }
   }
@@ -56,5 +63,24 @@ export function decideRefund(
         data: { paymentId: payment.id, phoneNumber: payment.phoneNumber, amt: payment.amt },
       },
     ],
+  }
+}
+
+export type VoidDecision =
+  /** A payment went through for an order the customer was told failed: take it back. */
+  | { readonly kind: 'void'; readonly voided: Payment; readonly events: NewEvent[] }
+  /** No payment yet: leave a voided row so the late payment is refused when it arrives. */
+  | { readonly kind: 'refuse-ahead' }
+  | { readonly kind: 'nothing' }
+
+export function decideVoid(existing: Payment | undefined): VoidDecision {
+  if (!existing) return { kind: 'refuse-ahead' }
+  if (existing.status !== 'PaymentApproved') return { kind: 'nothing' }
+  const voided: Payment = { ...existing, status: 'PaymentVoided' }
+  const { id: paymentId, phoneNumber, amt } = voided
+  return {
+    kind: 'void',
+    voided,
+    events: [{ type: 'PaymentVoided', orderId: voided.orderId, data: { paymentId, phoneNumber, amt } }],
   }
 }

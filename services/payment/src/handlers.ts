@@ -1,6 +1,6 @@
 import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
-import { decideRefund } from './domain.ts'
-import { findByOrderId, type PaymentTables, saveStatus } from './store.ts'
+import { decideRefund, decideVoid } from './domain.ts'
+import { findByOrderId, insertPaymentIfAbsent, type PaymentTables, saveStatus } from './store.ts'
 
 export const paymentHandlers = (
   ctx: ServiceContext<PaymentTables, unknown>,
@@ -12,5 +12,31 @@ export const paymentHandlers = (
     if (!(await saveStatus(trx, refund.refunded, payment.status)))
       throw new Error(`payment ${payment.id} changed meanwhile`)
     await ctx.emit(trx, refund.events)
+  },
+
+  async OrderRejected(trx, event) {
+    const payment = await findByOrderId(trx, event.orderId)
+    const decision = decideVoid(payment)
+    if (decision.kind === 'nothing') return
+    if (decision.kind === 'refuse-ahead') {
+      const { phoneNumber, amt } = event.data
+      const voided = {
+        orderId: event.orderId,
+        phoneNumber,
+        amt,
+        status: 'PaymentVoided' as const,
+        createTime: ctx.now(),
+      }
+      // If the late payment committed first after all, the retry of this event voids it.
+      if (!(await insertPaymentIfAbsent(trx, ctx.dialect, voided))) {
+        throw new Error(`order ${event.orderId} got paid meanwhile`)
+      }
+      return
+    }
+    if (!payment || !(await saveStatus(trx, decision.voided, payment.status))) {
+      throw new Error(`payment of order ${event.orderId} changed meanwhile`)
+    }
+    ctx.log.warn({ orderId: event.orderId, paymentId: payment.id }, 'voided the payment of a rejected order')
+    await ctx.emit(trx, decision.events)
   },
 })

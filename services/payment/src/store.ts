@@ -1,4 +1,4 @@
-import { type Dialect, insertReturningId, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, insertIfAbsent, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import type { Payment } from './domain.ts'
 
@@ -33,19 +33,23 @@ export async function findPayment(db: Db, id: number): Promise<Payment | undefin
   return row && toPayment(row)
 }
 
-export async function insertPayment(
+/**
+ * Records the order's payment unless the order already has one (its id is unique here): then
+ * undefined, and the caller decides again on what is there.
+ */
+export async function insertPaymentIfAbsent(
   db: Db,
   dialect: Dialect,
   payment: Omit<Payment, 'id'>,
-): Promise<Payment> {
-  const id = await insertReturningId(db, dialect, 'payment', {
+): Promise<Payment | undefined> {
+  const inserted = await insertIfAbsent(db, dialect, 'payment', {
     order_id: payment.orderId,
     phone_number: payment.phoneNumber,
     amt: payment.amt,
     status: payment.status,
     create_time: payment.createTime,
   })
-  return { ...payment, id }
+  return inserted ? findByOrderId(db, payment.orderId) : undefined
 }
 
 /** Saves a status change over the status it was decided from; false if it changed meanwhile. */

@@ -22,6 +22,8 @@ export interface PlatformTables {
     error: string
     attempts: number
     failed_at: Date | string
+    /** Set by `cafe dlq replay`; the service's replay worker takes the letter and clears it. */
+    replay_requested_at: Date | string | null
   }
 }
 
@@ -57,6 +59,18 @@ export const platformMigrations: readonly ServiceMigration[] = [
         .addColumn('error', 'text', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull())
         .addColumn('failed_at', t.timestamp, (c) => c.notNull())
+        .execute()
+    },
+  },
+  {
+    // Replay is requested in the database, so the CLI needs neither the service's code nor the broker.
+    name: '002_dead_letter_replay',
+    async up(db, t) {
+      await db.schema.alterTable('dead_letter').addColumn('replay_requested_at', t.timestamp).execute()
+      await db.schema
+        .createIndex('dead_letter_replay_requested_at')
+        .on('dead_letter')
+        .column('replay_requested_at')
         .execute()
     },
   },

@@ -6,6 +6,7 @@ import type { PlatformTables } from '../db/platform-tables.ts'
 import { insertIfAbsent } from '../db/queries.ts'
 import { inTransaction } from '../db/transaction.ts'
 import type { Logger } from '../logger.ts'
+import type { DeadLetter, ReplayOutcome } from './dead-letters.ts'
 
 /** Runs inside the consumer's transaction: its effects commit together with the inbox record. */
 export type EventHandler<DB, K extends EventType = EventType> = (
@@ -26,14 +27,22 @@ export interface ConsumerOptions<DB> {
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered'
 
+export interface Consumer {
+  /** Handles one delivery; rejecting means "redeliver later". */
+  handle(message: BusMessage): Promise<Outcome>
+  /** Replays a dead letter marked for replay (see dead-letters.ts). */
+  replay(letter: DeadLetter): Promise<ReplayOutcome>
+}
+
 /**
  * Turns a bus message into a handler call with the reliability rules applied once for every
  * service: events nobody here handles are acknowledged untouched; an invalid event is
  * dead-lettered at once; the inbox row and the handler's effects commit in one transaction, so a
  * redelivered event changes nothing; a handler that keeps failing is dead-lettered after
- * `maxAttempts` instead of blocking the stream. Rejecting means "redeliver later".
+ * `maxAttempts` instead of blocking the stream, and can be replayed from there once its cause is
+ * fixed.
  */
-export function createConsumer<DB>(options: ConsumerOptions<DB>) {
+export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
   const { consumer, database, handlers, log, maxAttempts } = options
 
   /**
@@ -76,32 +85,32 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>) {
     return 'dead-lettered'
   }
 
-  async function apply(event: DomainEvent): Promise<Outcome> {
+  /** The inbox row and the handler's effects, in the caller's transaction. */
+  async function applyIn(trx: Transaction<DB & PlatformTables>, event: DomainEvent): Promise<Outcome> {
     const handler = handlers[event.type] as EventHandler<DB> | undefined
     if (!handler) return 'ignored'
-    return inTransaction(database.db, async (trx) => {
-      const inserted = await insertIfAbsent(
-        trx as unknown as Kysely<PlatformTables>,
-        database.dialect,
-        'inbox',
-        {
-          consumer,
-          event_id: event.id,
-          processed_at: new Date(),
-        },
-      )
-      if (!inserted) return 'duplicate' as const
-      await handler(trx as Transaction<DB & PlatformTables>, event as never)
-      return 'handled' as const
-    })
+    const inserted = await insertIfAbsent(
+      trx as unknown as Kysely<PlatformTables>,
+      database.dialect,
+      'inbox',
+      {
+        consumer,
+        event_id: event.id,
+        processed_at: new Date(),
+      },
+    )
+    if (!inserted) return 'duplicate'
+    await handler(trx, event as never)
+    return 'handled'
   }
 
-  return async function handle(message: BusMessage): Promise<Outcome> {
+  async function handle(message: BusMessage): Promise<Outcome> {
     if (!Object.hasOwn(handlers, message.type)) return 'ignored'
     const decoded = decodeEvent(message.payload)
     if (!decoded.ok) return deadLetter(message, `invalid event: ${decoded.reason}`)
+    const event = decoded.event
     try {
-      return await apply(decoded.event)
+      return await inTransaction(database.db, (trx) => applyIn(trx, event))
     } catch (error) {
       if (message.attempt >= maxAttempts) return deadLetter(message, errorText(error))
       log.warn(
@@ -111,7 +120,68 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>) {
       throw error
     }
   }
+
+  /**
+   * Runs a letter marked for replay through the same decoding and handler as a delivery, in one
+   * transaction with deleting the letter and the inbox row recorded with it: on success the effect
+   * is committed and the letter gone; on failure nothing changed but the letter's error, attempt
+   * count and mark, so it stays visible and is not retried until someone asks again.
+   */
+  async function replay(letter: DeadLetter): Promise<ReplayOutcome> {
+    let claimed = false
+    try {
+      claimed = await inTransaction(database.db, async (trx) => {
+        const tx = trx as unknown as Kysely<PlatformTables>
+        // Deleting the marked row is the claim: a replica coming second finds nothing to delete.
+        const taken = await tx
+          .deleteFrom('dead_letter')
+          .where('id', '=', letter.id)
+          .where('consumer', '=', consumer)
+          .where('replay_requested_at', 'is not', null)
+          .executeTakeFirst()
+        if (Number(taken.numDeletedRows) === 0) return false
+        await tx
+          .deleteFrom('inbox')
+          .where('consumer', '=', consumer)
+          .where('event_id', '=', letter.eventId)
+          .execute()
+        const decoded = decodeEvent(letter.payload)
+        if (!decoded.ok) throw new Refused(`invalid event: ${decoded.reason}`)
+        if ((await applyIn(trx, decoded.event)) === 'ignored') {
+          throw new Refused(`${consumer} has no handler for ${decoded.event.type}`)
+        }
+        return true
+      })
+    } catch (error) {
+      const text = errorText(error)
+      await (database.db as unknown as Kysely<PlatformTables>)
+        .updateTable('dead_letter')
+        .set((eb) => ({
+          error: text.slice(0, 4000),
+          attempts: eb('attempts', '+', 1),
+          failed_at: new Date(),
+          replay_requested_at: null,
+        }))
+        .where('id', '=', letter.id)
+        .where('replay_requested_at', 'is not', null)
+        .execute()
+      log.error({ consumer, eventId: letter.eventId, deadLetter: letter.id, error: text }, 'replay failed')
+      return 'failed'
+    }
+    if (!claimed) return 'gone'
+    log.info({ consumer, eventId: letter.eventId, deadLetter: letter.id }, 'dead letter replayed')
+    return 'replayed'
+  }
+
+  return { handle, replay }
 }
 
+/** A replay refused by rule rather than by a failing handler: recorded as its reason alone, as at first. */
+class Refused extends Error {}
+
 const errorText = (error: unknown) =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  error instanceof Refused
+    ? error.message
+    : error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : String(error)

@@ -171,7 +171,7 @@ async function withFixture(
         if (victim.kind === 'jetstream') await victim.close()
       },
       consumer: (handlers, maxAttempts = 5) =>
-        createConsumer<TestTables>({ consumer: CONSUMER, database, handlers, log, maxAttempts }),
+        createConsumer<TestTables>({ consumer: CONSUMER, database, handlers, log, maxAttempts }).handle,
       watch(handle, on = bus) {
         const probe = new Probe()
         on.consume(

@@ -16,6 +16,8 @@ export interface HttpAppOptions {
   readonly logger: Logger
   /** Dependencies that must be up for the service to take traffic (database, broker). */
   readonly readiness?: Readiness
+  /** What `/health/ready` shows under `details` (circuit breakers) without affecting readiness. */
+  readonly details?: () => Record<string, unknown> | undefined
   readonly bodyLimit?: number
 }
 
@@ -128,7 +130,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       ? { shutdown: { ok: false, detail: 'shutting down' } }
       : await safeChecks(options.readiness)
     const up = Object.values(checks).every((c) => c.ok)
-    return reply.code(up ? 200 : 503).send({ status: up ? 'UP' : 'DOWN', checks })
+    const details = options.details?.()
+    return reply
+      .code(up ? 200 : 503)
+      .send({ status: up ? 'UP' : 'DOWN', checks, ...(details && { details }) })
   })
   return app
 }

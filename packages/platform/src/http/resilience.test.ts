@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, beforeEach, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pino } from 'pino'
+import { ConfigError, configReader } from '../config.ts'
+import { createHttpClient, UpstreamUnavailable } from './client.ts'
+import {
+  type CallPolicySettings,
+  callPolicySettings,
+  createCallPolicy,
+  ORIGINAL_CALL_POLICY,
+} from './resilience.ts'
+
+// A callee whose every answer the test decides, and which counts the requests that reached it.
+let behave: (request: IncomingMessage, response: ServerResponse) => void
+let hits = 0
+const timers = new Set<NodeJS.Timeout>()
+const server = createServer((request, response) => {
+  hits++
+  behave(request, response)
+})
+let baseUrl: string
+
+const answer = (status: number) => (_request: IncomingMessage, response: ServerResponse) => {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }))
+}
+const slow = (ms: number) => (_request: IncomingMessage, response: ServerResponse) => {
+  const timer = setTimeout(() => response.writeHead(200).end('{}'), ms)
+  timers.add(timer)
+}
+/** Answers with these statuses in turn, then with the last one. */
+const sequence = (...statuses: number[]) => {
+  let next = 0
+  return (request: IncomingMessage, response: ServerResponse) =>
+    answer(statuses[Math.min(next++, statuses.length - 1)] ?? 200)(request, response)
+}
+
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+after(async () => {
+  for (const timer of timers) clearTimeout(timer)
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+beforeEach(() => {
+  hits = 0
+  behave = answer(200)
+})
+
+// Small numbers so a test takes a fraction of a second: judged after 5 calls in 1 s.
+const small: CallPolicySettings = {
+  timeoutMs: 610,
+  budgetMs: 1500,
+  retries: 1,
+  minimumCalls: 5,
+  windowMs: 1000,
+  failureRatio: 0.3,
+  halfOpenAfterMs: 300,
+}
+
+function setUp(t: { after: (fn: () => Promise<void>) => void }, settings: Partial<CallPolicySettings> = {}) {
+  const logs: Array<{ level: string; msg: string; upstream?: string; breaker?: string }> = []
+  const log = pino(
+    { formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => logs.push(JSON.parse(line)) },
+  )
+  const policy = createCallPolicy({ name: 'callee', log, ...small, ...settings })
+  const client = createHttpClient({ name: 'callee', baseUrl, policy })
+  t.after(() => client.close())
+  return { policy, client, logs }
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T | unknown }> {
+  const start = performance.now()
+  const result = await work().catch((error: unknown) => error)
+  return { ms: performance.now() - start, result }
+}
+
+const unavailable = (reason: string) => (error: unknown) =>
+  error instanceof UpstreamUnavailable && error.upstream === 'callee' && error.reason === reason
+
+describe('call policy', () => {
+  test('an attempt that outlasts its deadline fails at about 610 ms, and the breaker counts it', async (t) => {
+    const { client, policy } = setUp(t, { minimumCalls: 2 })
+    behave = slow(1000)
+    const calls = await Promise.all([1, 2].map(() => timed(() => client.send('POST', '/pay', {}))))
+    for (const { ms, result } of calls) {
+      assert.ok(unavailable('timeout')(result), String(result))
+      assert.ok(ms >= 600 && ms < 800, `${ms} ms`)
+    }
+    assert.equal(policy.state().state, 'open')
+    assert.equal(policy.state().failures, 2)
+  })
+
+  test('opens after the minimum number of calls with enough failures; then fails at once without calling; a probe that succeeds closes it', async (t) => {
+    const { client, policy, logs } = setUp(t, { retries: 2 })
+    behave = answer(500)
+    for (let i = 1; i <= 4; i++) {
+      assert.equal((await client.send('POST', '/pay', {})).status, 500)
+      assert.equal(policy.state().state, 'closed', `judged after only ${i} calls`)
+    }
+    assert.equal((await client.send('POST', '/pay', {})).status, 500)
+    assert.equal(policy.state().state, 'open')
+    assert.equal(hits, 5)
+
+    for (let i = 0; i < 10; i++) {
+      const { ms, result } = await timed(() => client.send('POST', '/pay', {}, { idempotent: true }))
+      assert.ok(unavailable('open')(result), String(result))
+      assert.ok(ms < 50, `${ms} ms`)
+    }
+    assert.equal(hits, 5, 'an open breaker neither calls nor retries')
+    const open = policy.state()
+    assert.equal(open.calls, 5)
+    assert.equal(open.failures, 5)
+    assert.equal(open.rejected, 10)
+    assert.equal(open.opened, 1)
+    assert.ok(open.lastOpenedAt && Date.now() - Date.parse(open.lastOpenedAt) < 1000)
+    assert.match(open.lastFailure ?? '', /answered 500/)
+    const opened = logs.find((l) => l.breaker === 'open')
+    assert.equal(opened?.level, 'warn')
+    assert.equal(opened?.upstream, 'callee')
+
+    behave = answer(201)
+    await sleep(350)
+    assert.equal((await client.send('POST', '/pay', {})).status, 201)
+    assert.equal(policy.state().state, 'closed')
+    assert.deepEqual(
+      logs.filter((l) => l.breaker !== 'open').map((l) => [l.level, l.breaker]),
+      [
+        ['info', 'half-open'],
+        ['info', 'closed'],
+      ],
+    )
+  })
+
+  test('opens at 30% failures, not below', async (t) => {
+    const { client, policy } = setUp(t, { retries: 0 })
+    behave = sequence(201, 201, 201, 201, 201, 201, 201, 500, 500, 500)
+    for (let i = 0; i < 9; i++) await client.send('POST', '/pay', {})
+    assert.equal(policy.state().state, 'closed', '2 failures in 9 calls')
+    await client.send('POST', '/pay', {})
+    assert.equal(policy.state().state, 'open', '3 failures in 10 calls')
+  })
+
+  test('a 4xx answer is the callee’s decision, not a failure: never retried, never opens the breaker', async (t) => {
+    const { client, policy } = setUp(t)
+    behave = answer(409)
+    for (let i = 0; i < 10; i++)
+      assert.equal((await client.send('PATCH', '/deduct', {}, { idempotent: true })).status, 409)
+    assert.equal(hits, 10)
+    assert.deepEqual([policy.state().state, policy.state().failures], ['closed', 0])
+  })
+
+  test('retries only calls the caller marks idempotent', async (t) => {
+    const { client } = setUp(t)
+    behave = sequence(503, 201)
+    assert.equal((await client.send('POST', '/pay', {}, { idempotent: true })).status, 201)
+    assert.equal(hits, 2)
+
+    hits = 0
+    behave = sequence(503, 201)
+    assert.equal((await client.send('POST', '/pay', {})).status, 503)
+    assert.equal(hits, 1)
+  })
+
+  test('never retries past the budget: attempts and backoff all end within it', async (t) => {
+    const { client } = setUp(t, { timeoutMs: 300, budgetMs: 500, retries: 5, minimumCalls: 100 })
+    behave = slow(1000)
+    const { ms, result } = await timed(() => client.send('POST', '/pay', {}, { idempotent: true }))
+    assert.ok(unavailable('timeout')(result), String(result))
+    assert.ok(ms >= 450 && ms < 560, `${ms} ms`)
+    assert.ok(hits >= 1 && hits <= 2, `${hits} attempts`)
+  })
+
+  test('an attempt never lasts longer than the budget left', async (t) => {
+    const { client } = setUp(t, { timeoutMs: 610, budgetMs: 200 })
+    behave = slow(1000)
+    const { ms, result } = await timed(() => client.send('POST', '/pay', {}, { idempotent: true }))
+    assert.ok(unavailable('timeout')(result), String(result))
+    assert.ok(ms >= 190 && ms < 260, `${ms} ms`)
+    assert.equal(hits, 1)
+  })
+})
+
+describe('call policy settings', () => {
+  test('default to the original’s values', () => {
+    assert.deepEqual(callPolicySettings(configReader({}), 'PAYMENT'), ORIGINAL_CALL_POLICY)
+  })
+
+  test('come from <PREFIX>_* variables; a bad value is named at start-up', () => {
+    const read = configReader({
+      POINT_TIMEOUT_MS: '200',
+      POINT_BUDGET_MS: '900',
+      POINT_RETRIES: '2',
+      POINT_BREAKER_MIN_CALLS: '5',
+      POINT_BREAKER_WINDOW_MS: '2000',
+      POINT_BREAKER_FAILURE_RATIO: '0.5',
+      POINT_BREAKER_HALF_OPEN_MS: '1000',
+    })
+    assert.deepEqual(callPolicySettings(read, 'POINT'), {
+      timeoutMs: 200,
+      budgetMs: 900,
+      retries: 2,
+      minimumCalls: 5,
+      windowMs: 2000,
+      failureRatio: 0.5,
+      halfOpenAfterMs: 1000,
+    })
+    const bad = configReader({ PAYMENT_BREAKER_FAILURE_RATIO: '30%', PAYMENT_RETRIES: '-1' })
+    callPolicySettings(bad, 'PAYMENT')
+    assert.throws(
+      () => bad.done(),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.some((p) => p.startsWith('PAYMENT_BREAKER_FAILURE_RATIO')) &&
+        error.problems.some((p) => p.startsWith('PAYMENT_RETRIES')),
+    )
+  })
+})

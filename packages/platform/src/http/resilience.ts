@@ -1,0 +1,214 @@
+import {
+  BrokenCircuitError,
+  CircuitState,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleAll,
+  handleWhen,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+  IsolatedCircuitError,
+  retry,
+  SamplingBreaker,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+} from 'cockatiel'
+import type { ConfigReader } from '../config.ts'
+import type { Logger } from '../logger.ts'
+import { type CallPolicy, UpstreamUnavailable } from './client.ts'
+
+export interface CallPolicySettings {
+  /** Deadline of one attempt. */
+  readonly timeoutMs: number
+  /** Deadline of the whole call, retries and their backoff included. */
+  readonly budgetMs: number
+  /** Extra attempts after a failure, made only for calls the caller marks idempotent. */
+  readonly retries: number
+  /** The breaker judges only once at least this many calls were made within the window. */
+  readonly minimumCalls: number
+  readonly windowMs: number
+  /** The breaker opens when at least this share of the window's calls failed. */
+  readonly failureRatio: number
+  /** How long an open breaker refuses calls before it lets one through to probe. */
+  readonly halfOpenAfterMs: number
+}
+
+/** The original's Hystrix settings: 610 ms, judged after 20 calls in 10 s, open at 30%, 5 s. */
+export const ORIGINAL_CALL_POLICY: CallPolicySettings = {
+  timeoutMs: 610,
+  budgetMs: 1500,
+  retries: 1,
+  minimumCalls: 20,
+  windowMs: 10_000,
+  failureRatio: 0.3,
+  halfOpenAfterMs: 5000,
+}
+
+/** Reads `<PREFIX>_TIMEOUT_MS`, `_BUDGET_MS`, `_RETRIES` and `_BREAKER_*` for one upstream. */
+export function callPolicySettings(
+  read: ConfigReader,
+  prefix: string,
+  defaults: CallPolicySettings = ORIGINAL_CALL_POLICY,
+): CallPolicySettings {
+  return {
+    timeoutMs: read.int(`${prefix}_TIMEOUT_MS`, defaults.timeoutMs, { min: 1 }),
+    budgetMs: read.int(`${prefix}_BUDGET_MS`, defaults.budgetMs, { min: 1 }),
+    retries: read.int(`${prefix}_RETRIES`, defaults.retries, { max: 10 }),
+    minimumCalls: read.int(`${prefix}_BREAKER_MIN_CALLS`, defaults.minimumCalls, { min: 1 }),
+    windowMs: read.int(`${prefix}_BREAKER_WINDOW_MS`, defaults.windowMs, { min: 100 }),
+    failureRatio: read.ratio(`${prefix}_BREAKER_FAILURE_RATIO`, defaults.failureRatio),
+    halfOpenAfterMs: read.int(`${prefix}_BREAKER_HALF_OPEN_MS`, defaults.halfOpenAfterMs, { min: 1 }),
+  }
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated'
+
+export interface CallPolicyState {
+  readonly state: BreakerState
+  /** Attempts the breaker let through, and how many of them failed (errors, timeouts, 5xx). */
+  readonly calls: number
+  readonly failures: number
+  /** Calls refused at once because the breaker was open. */
+  readonly rejected: number
+  readonly opened: number
+  readonly lastOpenedAt: string | null
+  readonly lastFailure: string | null
+}
+
+export interface ResilientCallPolicy extends CallPolicy {
+  state(): CallPolicyState
+}
+
+const STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+}
+
+// Less time than this left in the budget is not worth another connection and request.
+const MINIMUM_ATTEMPT_MS = 50
+
+const refused = (error: unknown) =>
+  error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError
+
+const describe = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+
+/** Backoff whose delays never eat the time a further attempt needs. */
+const withinBudget = (
+  backoff: IBackoffFactory<IRetryBackoffContext<unknown>>,
+  spareMs: () => number,
+): IBackoffFactory<IRetryBackoffContext<unknown>> => ({
+  next(context) {
+    const step = backoff.next(context)
+    return {
+      duration: Math.max(0, Math.min(step.duration, spareMs())),
+      next: (later) => withinBudget(step, spareMs).next(later),
+    }
+  },
+})
+
+/**
+ * Timeout + circuit breaker + retries for one upstream, shared by every call to it. Each attempt
+ * has its own deadline, never longer than what is left of the call's budget; the breaker sees
+ * every attempt, and while it is open calls fail at once with `UpstreamUnavailable` (`open`)
+ * without touching the network. Retries, with jittered backoff, only when the caller says the
+ * callee is idempotent for that call, and only while the budget leaves room for one.
+ */
+export function createCallPolicy(
+  options: CallPolicySettings & { readonly name: string; readonly log: Logger },
+): ResilientCallPolicy {
+  const { name, log } = options
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: options.halfOpenAfterMs,
+    breaker: new SamplingBreaker({
+      // cockatiel opens above the ratio; the original (Hystrix) opens at it.
+      threshold: options.failureRatio * (1 - 1e-9),
+      duration: options.windowMs,
+      // cockatiel knows a minimum rate, not a count: calls < rate × window keeps it closed; half
+      // a call's margin keeps floating-point rounding from demanding one call more.
+      minimumRps: (options.minimumCalls - 0.5) / (options.windowMs / 1000),
+    }),
+  })
+
+  const counts = { calls: 0, failures: 0, rejected: 0, opened: 0 }
+  let lastOpenedAt: Date | undefined
+  let lastFailure: string | undefined
+  breaker.onStateChange((state) => {
+    if (state === CircuitState.Open) {
+      counts.opened++
+      lastOpenedAt = new Date()
+    }
+    const context = { upstream: name, breaker: STATES[state], ...counts }
+    if (state === CircuitState.Open) {
+      log.warn(
+        { ...context, lastFailure, halfOpenAfterMs: options.halfOpenAfterMs },
+        `circuit breaker for ${name} opened: calls fail at once`,
+      )
+    } else if (state === CircuitState.Isolated) {
+      log.warn(context, `circuit breaker for ${name} held open`)
+    } else {
+      log.info(context, `circuit breaker for ${name} ${STATES[state]}`)
+    }
+  })
+
+  const attempt = <T>(call: (signal: AbortSignal) => Promise<T>, leftMs: () => number) =>
+    breaker
+      .execute(async () => {
+        counts.calls++
+        try {
+          const ms = Math.max(1, Math.min(options.timeoutMs, leftMs()))
+          return await timeout(ms, TimeoutStrategy.Aggressive).execute((_context, signal) => call(signal))
+        } catch (error) {
+          counts.failures++
+          lastFailure = describe(error)
+          throw error
+        }
+      })
+      .catch((error: unknown) => {
+        if (refused(error)) counts.rejected++
+        throw error
+      })
+
+  const unavailable = (error: unknown) => {
+    if (refused(error))
+      return new UpstreamUnavailable(name, 'open', `circuit open (last failure: ${lastFailure})`, {
+        cause: error,
+      })
+    if (error instanceof TaskCancelledError)
+      return new UpstreamUnavailable(name, 'timeout', error.message, { cause: error })
+    return error
+  }
+
+  return {
+    async execute(call, { idempotent = false } = {}) {
+      const deadline = performance.now() + options.budgetMs
+      const leftMs = () => deadline - performance.now()
+      const once = () => attempt(call, leftMs)
+      try {
+        if (!idempotent || options.retries === 0) return await once()
+        const retries = retry(
+          handleWhen((error) => !refused(error) && leftMs() >= MINIMUM_ATTEMPT_MS),
+          {
+            maxAttempts: options.retries,
+            backoff: withinBudget(
+              new ExponentialBackoff({ initialDelay: 100, maxDelay: options.budgetMs }),
+              () => leftMs() - MINIMUM_ATTEMPT_MS,
+            ),
+          },
+        )
+        return await retries.execute(once)
+      } catch (error) {
+        throw unavailable(error)
+      }
+    },
+    state: () => ({
+      state: STATES[breaker.state],
+      ...counts,
+      lastOpenedAt: lastOpenedAt?.toISOString() ?? null,
+      lastFailure: lastFailure ?? null,
+    }),
+  }
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import type { DomainEvent } from '@cafeteria/contracts'
+import { paymentService } from '@cafeteria/payment'
+import {
+  type Bus,
+  createLogger,
+  openDatabase,
+  openLocalBus,
+  type RunningService,
+  startService,
+} from '@cafeteria/platform'
+import { tempDir } from '../../../packages/platform/src/testing.ts'
+import { type FaultProxy, startFaultProxy } from '../../../test/support/proxy.ts'
+import { call, order, waitFor } from '../../../test/support/system.ts'
+import { orderService } from './index.ts'
+import { insertPending, type OrderTables } from './store.ts'
+
+/**
+ * A payment call that times out may still be carried out later (a frozen or overloaded payment
+ * process catches up). The customer was told the order failed, so it must never become a
+ * payment, a ticket, points, a My Page row or a notification: the late payment is voided.
+ */
+let bus: Bus
+let payment: RunningService
+let orders: RunningService
+let proxy: FaultProxy
+let scratch: Awaited<ReturnType<typeof tempDir>>
+let orderDatabaseUrl: string
+const seen: DomainEvent[] = []
+const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+
+before(async () => {
+  bus = openLocalBus({ path: ':memory:' })
+  bus.consume('observer', async (m) => {
+    seen.push(JSON.parse(m.payload))
+  })
+  payment = await startService(paymentService, {
+    env: { HOST: '127.0.0.1' },
+    bus,
+    logger,
+    defaults: { port: 0, databaseUrl: 'sqlite::memory:' },
+  })
+  proxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(payment.url).port) })
+  scratch = await tempDir('cafe-late-payment-')
+  orderDatabaseUrl = `sqlite:${join(scratch.path, 'order.db')}`
+  orders = await startService(orderService, {
+    env: {
+      HOST: '127.0.0.1',
+      PAYMENT_URL: proxy.url,
+      PAYMENT_TIMEOUT_MS: '300',
+      POINT_URL: 'http://127.0.0.1:9',
+      ORDER_ABANDONED_AFTER_MS: '1000',
+    },
+    bus,
+    logger,
+    defaults: { port: 0, databaseUrl: orderDatabaseUrl },
+  })
+})
+after(async () => {
+  await orders.stop()
+  await proxy.close()
+  await payment.stop()
+  await bus.close()
+  await scratch.remove()
+})
+
+const paymentsOf = async (orderId: number) =>
+  (await call(`${payment.url}/payments/search/findByOrderId?orderId=${orderId}`)).body._embedded
+    .payments as Array<{
+    status: string
+  }>
+
+test('a payment that arrives after the order gave up is voided, and nothing of the order takes effect', async () => {
+  proxy.delay(900)
+  const started = Date.now()
+  const answer = await call(`${orders.url}/orders`, { method: 'POST', json: order() })
+  assert.equal(answer.status, 503)
+  assert.ok(Date.now() - started < 900, 'the customer was answered before the payment went through')
+  const rejected = await waitFor(
+    async () => seen.find((e) => e.type === 'OrderRejected'),
+    5000,
+    'OrderRejected',
+  )
+  const orderId = rejected.orderId
+  // Let the held request reach the payment service, then let the saga settle.
+  await new Promise((r) => setTimeout(r, 1500))
+  await waitFor(
+    async () => (await paymentsOf(orderId)).every((p) => p.status === 'PaymentVoided'),
+    5000,
+    'the void',
+  )
+  const payments = await paymentsOf(orderId)
+  assert.equal(payments.length, 1)
+  assert.equal(payments[0]?.status, 'PaymentVoided')
+  assert.equal((await call(`${orders.url}/orders/${orderId}`)).status, 404)
+  assert.equal(
+    seen.filter((e) => e.type === 'Ordered' && e.orderId === orderId).length,
+    0,
+    'no Ordered: no ticket, points, My Page',
+  )
+})
+
+test('once payment answers in time again, orders are placed and paid', async () => {
+  proxy.delay(0)
+  const answer = await call(`${orders.url}/orders`, { method: 'POST', json: order() })
+  assert.equal(answer.status, 201)
+  assert.equal((await paymentsOf(answer.body.id))[0]?.status, 'PaymentApproved')
+})
+
+test('an order whose process died while paying is rejected by the sweep and its payment voided', async () => {
+  // What a crash between paying and confirming leaves: an old Pending order with a payment.
+  const database = await openDatabase<OrderTables>(orderDatabaseUrl)
+  const draft = { phoneNumber: '01012345679', productName: 'coffee', qty: 1, amt: 500 }
+  const stale = await insertPending(database.db, database.dialect, draft, new Date(Date.now() - 60_000))
+  await database.close()
+  const pay = await call(`${payment.url}/payments`, {
+    method: 'POST',
+    json: { orderId: stale.id, phoneNumber: draft.phoneNumber, amt: draft.amt },
+  })
+  assert.equal(pay.status, 201)
+  await waitFor(async () => (await paymentsOf(stale.id))[0]?.status === 'PaymentVoided', 5000, 'the void')
+  assert.ok(seen.some((e) => e.type === 'OrderRejected' && e.orderId === stale.id))
+  assert.ok(seen.some((e) => e.type === 'PaymentVoided' && e.orderId === stale.id))
+  assert.equal((await call(`${orders.url}/orders/${stale.id}`)).status, 404)
+})
