@@ -1,5 +1,6 @@
 import { startGateway } from '@cafeteria/gateway'
 import {
+  configReader,
   connectJetStream,
   type Env,
   type Logger,
@@ -20,9 +21,16 @@ export async function serveOne(
   }
   const entry = findService(name)
   if (!entry) throw new Error(`unknown service "${name}"`)
+  const read = configReader(env)
+  const servers = read.string('NATS_URL', 'nats://127.0.0.1:4222')
+  const stream = read.string('NATS_STREAM', 'CAFE')
+  // How long a message handed to a consumer that died waits before another one gets it.
+  const ackWaitMs = read.int('NATS_ACK_WAIT_MS', 30_000, { min: 1000 })
+  read.done()
   const bus = await connectJetStream({
-    servers: env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    stream: env.NATS_STREAM ?? 'CAFE',
+    servers,
+    stream,
+    ackWaitMs,
     name,
     logger: logger.child({ service: name, component: 'bus' }),
   })
