@@ -13,10 +13,14 @@ export const ephemeralPorts = {
 }
 
 /** The whole system in this process, in memory: for API tests that need real HTTP between services. */
-export async function startInMemorySystem(env: Record<string, string> = {}) {
+export async function startInMemorySystem(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startEmbedded>[2] = {},
+) {
   const system = await startEmbedded(
     { ...ephemeralPorts, CAFE_DATA_DIR: ':memory:', OUTBOX_POLL_MS: '50', ...env },
     createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    options,
   )
   const serviceUrl = (name: string) => {
     const found = system.running.find((s) => s.name === name)

@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { startGateway } from '@cafeteria/gateway'
-import { type Env, type Logger, openLocalBus, type RunningService, startService } from '@cafeteria/platform'
+import {
+  type Bus,
+  type Env,
+  type Logger,
+  openLocalBus,
+  type RunningService,
+  startService,
+} from '@cafeteria/platform'
 import { GATEWAY_PORT, services, urlVariable } from './services.ts'
 
 export interface EmbeddedSystem {
@@ -16,13 +23,21 @@ export interface EmbeddedSystem {
  * database, and the durable in-process bus between them. `CAFE_DATA_DIR=:memory:` keeps
  * nothing on disk.
  */
-export async function startEmbedded(env: Env, logger: Logger): Promise<EmbeddedSystem> {
+export async function startEmbedded(
+  env: Env,
+  logger: Logger,
+  options: {
+    /** Wraps the bus the services share, e.g. to observe or disturb its deliveries. */
+    decorateBus?: (bus: Bus) => Bus
+  } = {},
+): Promise<EmbeddedSystem> {
   const setting = env.CAFE_DATA_DIR ?? './data'
   const memory = setting === ':memory:'
   const dataDir = memory ? undefined : resolve(setting)
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ':memory:')
-  const bus = openLocalBus({ path: file('bus'), sync: env.SQLITE_SYNC === 'full' ? 'full' : 'normal' })
+  const log = openLocalBus({ path: file('bus'), sync: env.SQLITE_SYNC === 'full' ? 'full' : 'normal' })
+  const bus = options.decorateBus?.(log) ?? log
 
   const running: RunningService[] = []
   const stop = async () => {

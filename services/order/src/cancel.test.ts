@@ -128,6 +128,28 @@ describe('PATCH /orders/{id} (cancel)', () => {
   })
 })
 
+describe('concurrent orders for one phone', () => {
+  test('50 orders at once: every one accrues, the balance is exact', async () => {
+    const phone = newPhone()
+    const amounts = Array.from({ length: 50 }, (_, i) => 100 * (1 + (i % 9)))
+    const answers = await Promise.all(
+      amounts.map((amt) =>
+        call(`${system.url}/orders`, { method: 'POST', json: order({ phoneNumber: phone, amt }) }),
+      ),
+    )
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      amounts.map(() => 201),
+    )
+    const expected = amounts.reduce((sum, amt) => sum + Math.trunc(amt / 10), 0)
+    await waitFor(async () => (await balance(phone)) === expected, 10_000, `${expected} points`)
+    const history = await call(
+      `${system.url}/pointHistories/search/findByPhoneNumberOrderByCreateTime?phoneNumber=${phone}`,
+    )
+    assert.equal(history.body._embedded.pointHistories.length, 50)
+  })
+})
+
 describe('cancel while the point service is down', () => {
   test('answers 503 with Retry-After and changes nothing', async () => {
     const phone = newPhone()
