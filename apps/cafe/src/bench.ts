@@ -92,6 +92,7 @@ async function runMode(mode: Mode, options: BenchOptions): Promise<ModeRun> {
       durationS: options.durationS,
       label: mode,
       onCreated: keep,
+      systemPid: system.pid,
     })
     note(`${mode}: verifying ${placed.length} orders (payments and drink tickets)`)
     const verification = await verifyOrders(system.url, placed, load.stoppedAt, {
@@ -134,4 +135,5 @@ const calibrationView = (c: Calibration) => ({
   p99: c.p99,
   errors: c.errors,
   durationS: c.durationS,
+  otherCpu: c.otherCpu ?? null,
 })

@@ -10,6 +10,7 @@ export interface Calibration {
   readonly p99: number
   readonly errors: number
   readonly durationS: number
+  readonly otherCpu: number | undefined
 }
 
 /** H: what a bare node:http server answers per second here, with the same load generator. */
@@ -29,6 +30,7 @@ export async function calibrate(connections: number, durationS: number): Promise
       p99: result.p99,
       errors: result.errors,
       durationS: result.durationS,
+      otherCpu: result.cpu?.otherCores,
     }
   } finally {
     if (child.exitCode === null && child.signalCode === null) {

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon'
+import { cpuMeter, type PhaseCpu } from './cpu.ts'
 import { progressLine } from './progress.ts'
 
 /** A valid order; the same bytes for the calibration server so the client does the same work. */
@@ -16,6 +17,8 @@ export interface LoadOptions {
   readonly label: string
   /** Called with the id of every order answered 201. */
   readonly onCreated?: (id: number) => void
+  /** The system under test, whose CPU time is measured while the load runs. */
+  readonly systemPid?: number | undefined
 }
 
 export interface LoadResult {
@@ -32,11 +35,13 @@ export interface LoadResult {
   readonly durationS: number
   /** Wall-clock time the load stopped, to measure how far the event consumers lag behind. */
   readonly stoppedAt: number
+  /** Where the CPU went meanwhile (see cpu.ts); undefined off Linux. */
+  readonly cpu: PhaseCpu | undefined
 }
 
 /** Drives `POST /orders` at `url` with autocannon, showing progress while it runs. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const { url, connections, durationS, label, onCreated } = options
+  const { url, connections, durationS, label, onCreated, systemPid } = options
   let completed = 0
   let created = 0
   let failed = 0
@@ -66,6 +71,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     )
   }
   const ticker = setInterval(show, 250)
+  const meter = cpuMeter(systemPid)
   try {
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
@@ -78,10 +84,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       })
     })
     const stoppedAt = Date.now()
+    const cpu = meter.stop()
     const errors = result.non2xx + result.errors
     progress.done(
       `${label}: ${result.duration} s, ${completed} ok (${Math.round(completed / result.duration)}/s), ` +
-        `${errors} errors, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+        `${errors} errors, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` +
+        (cpu ? `, other processes used ${cpu.otherCores} cores` : ''),
     )
     return {
       completed: result['2xx'],
@@ -94,6 +102,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       p99: result.latency.p99,
       durationS: result.duration,
       stoppedAt,
+      cpu,
     }
   } finally {
     clearInterval(ticker)

@@ -43,6 +43,12 @@ export function modeSummary(run: ModeRun, calibration: Calibration) {
     ratioToCalibration,
     placed: load.created,
     durationS: load.durationS,
+    // CPU per order barely moves when a neighbour slows the run; orders/s does.
+    cpuMsPerOrder: perOrder(load.cpu?.systemS, load.created),
+    ...(run.mode === 'distributed'
+      ? { serversCpuMsPerOrder: perOrder(load.cpu?.serversS, load.created) }
+      : {}),
+    otherCpu: load.cpu?.otherCores ?? null,
     warmupOrders: run.warmupOrders,
     verified: {
       checked: v.checked,
@@ -70,3 +76,6 @@ export function modeSummary(run: ModeRun, calibration: Calibration) {
 }
 
 export type ModeSummary = ReturnType<typeof modeSummary>
+
+const perOrder = (seconds: number | undefined, orders: number) =>
+  seconds === undefined || orders === 0 ? null : round((seconds * 1000) / orders, 2)
