@@ -26,6 +26,7 @@ export interface WorkerOptions {
 export function startWorker(options: WorkerOptions): Worker {
   const { drain, log, name } = options
   let running: Promise<void> | undefined
+  let scheduled = false
   let again = false
   let stopped = false
   let failures = 0
@@ -37,7 +38,19 @@ export function startWorker(options: WorkerOptions): Worker {
     } while (again && !stopped)
   }
 
+  /** Runs on the next turn of the event loop, so the kicks of every commit in this turn share one run. */
   function kick(): void {
+    if (stopped || scheduled) return
+    if (running) {
+      again = true
+      return
+    }
+    scheduled = true
+    setImmediate(start)
+  }
+
+  function start(): void {
+    scheduled = false
     if (stopped) return
     if (running) {
       again = true
