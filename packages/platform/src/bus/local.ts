@@ -109,6 +109,7 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
     /** Set when stop gave up waiting: the late batch must not move the cursor of a closed log. */
     abandoned = false
     wake: (() => void) | undefined
+    wakeScheduled = false
     loop: Promise<void>
 
     constructor(name: string, options: ConsumeOptions) {
@@ -127,9 +128,15 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
       return !this.types || [...types].some((t) => this.types?.has(t))
     }
 
+    /** Wakes the consumer on the next turn, so the publishes of one turn share one look at the log. */
     notify() {
       this.signaled = true
-      this.wake?.()
+      if (this.wakeScheduled || !this.wake) return
+      this.wakeScheduled = true
+      setImmediate(() => {
+        this.wakeScheduled = false
+        this.wake?.()
+      })
     }
 
     private async deliver(row: Row, attempt: number): Promise<boolean> {
