@@ -10,6 +10,7 @@ import { createConsumer, type EventHandlers } from './events/consumer.ts'
 import { startReplayWorker } from './events/dead-letters.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
 import { type Relay, startRelay } from './events/relay.ts'
+import { startInboxRetention } from './events/retention.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
 import type { Logger } from './logger.ts'
 import { withTimeout } from './timeout.ts'
@@ -59,6 +60,7 @@ export interface RuntimeSettings {
   readonly consumerConcurrency: number
   readonly outboxPollMs: number
   readonly shutdownTimeoutMs: number
+  readonly inboxRetentionHours: number
 }
 
 export function runtimeSettings(
@@ -77,6 +79,8 @@ export function runtimeSettings(
     consumerConcurrency: read.int('CONSUMER_CONCURRENCY', 64, { min: 1, max: 4096 }),
     outboxPollMs: read.int('OUTBOX_POLL_MS', 1000, { min: 10 }),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0 }),
+    // Longer than the broker keeps events (7 days), so a redelivery always finds its inbox entry.
+    inboxRetentionHours: read.int('INBOX_RETENTION_HOURS', 8 * 24, { min: 7 * 24 + 1 }),
   } satisfies RuntimeSettings
 }
 
@@ -190,6 +194,12 @@ export async function startService<DB, C>(
         log,
       })
       releases.push(() => replays.stop())
+      const retention = startInboxRetention({
+        db: database.db as unknown as Kysely<PlatformTables>,
+        retentionMs: runtime.inboxRetentionHours * 3_600_000,
+        log,
+      })
+      releases.push(() => retention.stop())
     }
 
     await app.listen({ host: runtime.host, port: runtime.port, listenTextResolver: () => '' })

@@ -51,7 +51,7 @@ before(async () => {
       PAYMENT_URL: proxy.url,
       PAYMENT_TIMEOUT_MS: '300',
       POINT_URL: 'http://127.0.0.1:9',
-      ORDER_ABANDONED_AFTER_MS: '1000',
+      ORDER_ABANDONED_AFTER_MS: '5000',
     },
     bus,
     logger,
@@ -113,14 +113,20 @@ test('an order whose process died while paying is rejected by the sweep and its 
   // What a crash between paying and confirming leaves: an old Pending order with a payment.
   const database = await openDatabase<OrderTables>(orderDatabaseUrl)
   const draft = { phoneNumber: '01012345679', productName: 'coffee', qty: 1, amt: 500 }
-  const stale = await insertPending(database.db, database.dialect, draft, new Date(Date.now() - 60_000))
-  await database.close()
+  const stale = await insertPending(database.db, database.dialect, draft, new Date())
   const pay = await call(`${payment.url}/payments`, {
     method: 'POST',
     json: { orderId: stale.id, phoneNumber: draft.phoneNumber, amt: draft.amt },
   })
   assert.equal(pay.status, 201)
-  await waitFor(async () => (await paymentsOf(stale.id))[0]?.status === 'PaymentVoided', 5000, 'the void')
+  // Only now does it become old enough for the sweep: the process "died" a minute ago.
+  await database.db
+    .updateTable('order_management')
+    .set({ create_time: new Date(Date.now() - 60_000) })
+    .where('id', '=', stale.id)
+    .execute()
+  await database.close()
+  await waitFor(async () => (await paymentsOf(stale.id))[0]?.status === 'PaymentVoided', 10_000, 'the void')
   assert.ok(seen.some((e) => e.type === 'OrderRejected' && e.orderId === stale.id))
   assert.ok(seen.some((e) => e.type === 'PaymentVoided' && e.orderId === stale.id))
   assert.equal((await call(`${orders.url}/orders/${stale.id}`)).status, 404)

@@ -36,7 +36,14 @@ const SCHEMA = `
  * `cursorFlushMs` rather than per message: a crash redelivers at most that much, which the
  * consumers' inboxes drop. Failed messages wait in a retry table with backoff.
  */
-export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorFlushMs?: number }): Bus {
+export function openLocalBus(options: {
+  path: string
+  sync?: SqliteSync
+  cursorFlushMs?: number
+  /** Messages every consumer has passed are dropped after this long (JetStream's stream keeps 7 days too). */
+  retentionMs?: number
+  trimEveryMs?: number
+}): Bus {
   const db = new DatabaseSync(options.path)
   db.exec(
     `pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'}; pragma busy_timeout = 5000;`,
@@ -89,6 +96,16 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
   }
   const flusher = setInterval(saveCursors, options.cursorFlushMs ?? 100)
   flusher.unref()
+
+  const trimOld = db.prepare(
+    `delete from message where stored_at < ? and seq <= (select coalesce(min(seq), 0) from cursor)
+       and seq not in (select seq from retry)`,
+  )
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000
+  const trimmer = setInterval(() => {
+    if (!closed) trimOld.run(new Date(Date.now() - retentionMs).toISOString())
+  }, options.trimEveryMs ?? 3_600_000)
+  trimmer.unref()
 
   class Group {
     readonly name: string
@@ -288,6 +305,7 @@ export function openLocalBus(options: { path: string; sync?: SqliteSync; cursorF
       await Promise.all([...groups.values()].map((g) => g.stop()))
       saveCursors()
       clearInterval(flusher)
+      clearInterval(trimmer)
       groups.clear()
       closed = true
       db.close()
