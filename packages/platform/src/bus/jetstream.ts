@@ -25,6 +25,7 @@ export interface JetStreamBusOptions {
   logger?: BusLogger
 }
 
+const PUBLISH_TIMEOUT_MS = 1500
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000
 const silent: BusLogger = { info() {}, warn() {}, error() {} }
 
@@ -134,6 +135,10 @@ function createBus(ctx: Context): Bus {
             msgID: m.id,
             headers: toNatsHeaders(m.headers),
             expect: { streamName: stream },
+            // A publish sent as the server went away is lost with its socket; the relay retries it
+            // (the stream dedupes by id), so waiting the client's default 5 s only delays every
+            // later event behind it.
+            timeout: PUBLISH_TIMEOUT_MS,
           }),
         ),
       )

@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type Cluster, type OwnNats, startCluster, startOwnNats } from '../support/cluster.ts'
+import { call, waitFor } from '../support/system.ts'
+
+/**
+ * Fault injection, distributed mode, on the asynchronous side (issue 5, scenarios 3 and 5): a
+ * consumer down for a while, and the broker restarted in the middle of a burst. Placing an order
+ * needs only the order and payment services (the events leave through the outbox), so every order
+ * is accepted during either fault; once it ends, every accepted order has each of its effects
+ * exactly once. Everything is observed through the gateway.
+ */
+
+/** The cluster's NATS_ACK_WAIT_MS: past it, anything unacknowledged has been redelivered. */
+const ACK_WAIT_MS = 3000
+const SETTLE_MS = 30_000
+
+interface Placed {
+  readonly id: number
+  readonly productName: string
+  readonly qty: number
+  readonly amt: number
+}
+
+/** Places orders `from`..`from + count - 1` with up to `concurrency` in flight; each must be 201. */
+async function placeOrders(
+  url: string,
+  phoneNumber: string,
+  from: number,
+  count: number,
+  concurrency: number,
+  placed: Placed[],
+  tag: string,
+): Promise<void> {
+  let next = from
+  const worker = async () => {
+    while (next < from + count) {
+      const i = next++
+      const wanted = { productName: `${tag}-${i}`, qty: 1 + (i % 4), amt: 100 * (1 + (i % 7)) + 50 * (i % 2) }
+      const answer = await call(`${url}/orders`, { method: 'POST', json: { phoneNumber, ...wanted } })
+      assert.equal(answer.status, 201, `order ${tag}-${i}: ${JSON.stringify(answer.body)}`)
+      assert.equal(answer.body.status, 'Ordered')
+      placed.push({ id: answer.body.id, ...wanted })
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+}
+
+const byOrder = <T extends { orderId: number }>(rows: readonly T[]) => {
+  const counts = new Map<number, number>()
+  for (const r of rows) counts.set(r.orderId, (counts.get(r.orderId) ?? 0) + 1)
+  return counts
+}
+
+/** Asserts each of `rows` belongs to a placed order and every placed order appears exactly once. */
+function assertOncePerOrder(
+  rows: ReadonlyArray<{ orderId: number }>,
+  placed: readonly Placed[],
+  what: string,
+) {
+  const counts = byOrder(rows)
+  const ids = new Set(placed.map((p) => p.id))
+  const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id)
+  const stray = [...counts.keys()].filter((id) => !ids.has(id))
+  const missing = placed.filter((p) => !counts.has(p.id)).map((p) => p.id)
+  assert.deepEqual({ doubled, stray, missing }, { doubled: [], stray: [], missing: [] }, what)
+}
+
+async function tickets(url: string, orderId: number) {
+  return (await call(`${url}/drinks/search/findByOrderId?orderId=${orderId}`)).body._embedded
+    .drinks as Array<{
+    orderId: number
+    phoneNumber: string
+    productName: string
+    qty: number
+  }>
+}
+
+/** Every accepted order has exactly one ticket carrying its product, quantity and phone number. */
+async function assertOneTicketEach(url: string, phoneNumber: string, placed: readonly Placed[]) {
+  for (const p of placed) {
+    const found = await tickets(url, p.id)
+    assert.equal(found.length, 1, `order ${p.id}: exactly one ticket`)
+    const [t] = found
+    assert.deepEqual(
+      { orderId: t?.orderId, productName: t?.productName, qty: t?.qty, phoneNumber: t?.phoneNumber },
+      { orderId: p.id, productName: p.productName, qty: p.qty, phoneNumber },
+      `order ${p.id}: the ticket's details`,
+    )
+  }
+}
+
+/** Every accepted order was paid once: one approved payment of its amount. */
+async function assertPaidOnce(url: string, phoneNumber: string, placed: readonly Placed[]) {
+  for (const p of placed) {
+    const payments = (await call(`${url}/payments/search/findByOrderId?orderId=${p.id}`)).body._embedded
+      .payments as Array<{ amt: number; phoneNumber: string; status: string }>
+    assert.deepEqual(
+      payments.map((x) => [x.amt, x.phoneNumber, x.status]),
+      [[p.amt, phoneNumber, 'PaymentApproved']],
+      `order ${p.id}: one approved payment`,
+    )
+  }
+}
+
+async function waitForTickets(url: string, placed: readonly Placed[]) {
+  await waitFor(
+    async () => {
+      const counts = await Promise.all(placed.map(async (p) => (await tickets(url, p.id)).length))
+      return counts.every((n) => n > 0)
+    },
+    SETTLE_MS,
+    `a ticket for each of ${placed.length} orders`,
+  )
+}
+
+const pointsOf = (placed: readonly Placed[]) => placed.reduce((sum, p) => sum + Math.floor(p.amt / 10), 0)
+
+async function effects(url: string, phoneNumber: string) {
+  const q = `phoneNumber=${phoneNumber}`
+  const [points, history, pages, notifications] = await Promise.all([
+    call(`${url}/points/search/findByPhoneNumber?${q}`),
+    call(`${url}/pointHistories/search/findByPhoneNumberOrderByCreateTime?${q}`),
+    call(`${url}/mypages/search/findByPhoneNumber?${q}`),
+    call(`${url}/notifications/search/findByPhoneNumber?${q}`),
+  ])
+  return {
+    points: (points.body._embedded.points[0]?.point ?? 0) as number,
+    history: history.body._embedded.pointHistories as Array<{ orderId: number; point: number; type: string }>,
+    pages: pages.body as Array<{
+      orderId: number
+      productName: string
+      qty: number
+      amt: number
+      status: string
+    }>,
+    notifications: notifications.body._embedded.notifications as Array<{ orderId: number; kind: string }>,
+  }
+}
+
+/**
+ * Every accepted order: one ticket with its details, one accrual (balance = Σ floor(amt/10), one
+ * history row per order), one My Page row and one notification. Checked again after ack_wait has
+ * passed, so a late redelivery that doubled something would show.
+ */
+async function assertEveryEffectOnce(
+  url: string,
+  phoneNumber: string,
+  placed: readonly Placed[],
+): Promise<number> {
+  const started = Date.now()
+  const expectedPoints = pointsOf(placed)
+  await waitForTickets(url, placed)
+  await waitFor(
+    async () => {
+      const e = await effects(url, phoneNumber)
+      return (
+        e.points >= expectedPoints &&
+        e.history.length >= placed.length &&
+        e.pages.length >= placed.length &&
+        e.notifications.length >= placed.length
+      )
+    },
+    SETTLE_MS,
+    `${expectedPoints} points and ${placed.length} history rows, My Page rows and notifications`,
+  )
+  const settled = Date.now()
+  const completeMs = settled - started
+  for (const round of ['complete', `still so ${ACK_WAIT_MS} ms later`]) {
+    if (round !== 'complete') await sleep(Math.max(0, settled + ACK_WAIT_MS + 500 - Date.now()))
+    const e = await effects(url, phoneNumber)
+    assert.equal(e.points, expectedPoints, `point balance (${round})`)
+    assertOncePerOrder(e.history, placed, `one point history row per order (${round})`)
+    for (const h of e.history) {
+      const p = placed.find((x) => x.id === h.orderId)
+      assert.equal(h.point, Math.floor((p?.amt ?? 0) / 10), `order ${h.orderId}: accrued points`)
+    }
+    assertOncePerOrder(e.pages, placed, `one My Page row per order (${round})`)
+    for (const page of e.pages) {
+      const p = placed.find((x) => x.id === page.orderId)
+      assert.deepEqual(
+        [page.productName, page.qty, page.amt, page.status],
+        [p?.productName, p?.qty, p?.amt, 'Ordered'],
+        `order ${page.orderId}: My Page row`,
+      )
+    }
+    assertOncePerOrder(e.notifications, placed, `one notification per order (${round})`)
+    assert.deepEqual([...new Set(e.notifications.map((n) => n.kind))], ['Ordered'])
+    await assertOneTicketEach(url, phoneNumber, placed)
+  }
+  await assertPaidOnce(url, phoneNumber, placed)
+  return completeMs
+}
+
+describe('scenario 3: drink down for a while', () => {
+  let cluster: Cluster
+  before(async () => {
+    cluster = await startCluster()
+  })
+  after(() => cluster?.close())
+
+  test('40 orders while drink is stopped are all accepted; once it is back each has exactly one ticket', async (t) => {
+    const url = cluster.gatewayUrl
+    const phoneNumber = '01088830003'
+    const placed: Placed[] = []
+
+    // 10 orders with everything up, then drink stops (gracefully) while the next ones arrive.
+    await placeOrders(url, phoneNumber, 0, 10, 5, placed, 'drink')
+    const burst = placeOrders(url, phoneNumber, 10, 10, 5, placed, 'drink')
+    burst.catch(() => {}) // awaited below; this only keeps a refusal from surfacing as unhandled first
+    await sleep(30)
+    const down = Date.now()
+    await cluster.stop('drink', 'SIGTERM')
+    await burst
+    // Orders keep coming while it is down: one at a time, then concurrently.
+    await placeOrders(url, phoneNumber, 20, 10, 1, placed, 'drink')
+    await placeOrders(url, phoneNumber, 30, 10, 10, placed, 'drink')
+    assert.equal(placed.length, 40, 'all 40 orders accepted')
+    assert.equal(new Set(placed.map((p) => p.id)).size, 40)
+    const drinkDown = await call(`${url}/drinks/search/findByOrderId?orderId=${placed[39]?.id}`)
+    assert.ok(drinkDown.status >= 500, `drink is really down (answered ${drinkDown.status})`)
+    // Down for longer than ack_wait, so what drink held when it stopped falls due while nobody pulls.
+    await sleep(Math.max(0, down + ACK_WAIT_MS + 1000 - Date.now()))
+
+    await cluster.start('drink')
+    const back = Date.now()
+    await waitForTickets(url, placed)
+    const ticketed = Date.now() - back
+    await assertEveryEffectOnce(url, phoneNumber, placed)
+    t.diagnostic(
+      `40 of 40 orders accepted, 30 of them while drink was down for ${back - down} ms; ` +
+        `every ticket ${ticketed} ms after drink returned, still exactly one each ${ACK_WAIT_MS} ms later`,
+    )
+  })
+})
+
+describe('scenario 5: broker restarted in the middle of a burst', () => {
+  let nats: OwnNats
+  let cluster: Cluster
+  before(async () => {
+    nats = await startOwnNats()
+    cluster = await startCluster({ natsUrl: nats.url })
+  })
+  after(async () => {
+    await cluster?.close()
+    await nats?.stop()
+  })
+
+  test('60 orders around a nats-server restart: all accepted, every effect exactly once', async (t) => {
+    const url = cluster.gatewayUrl
+    const phoneNumber = '01088850005'
+    const placed: Placed[] = []
+
+    // 60 orders, 10 at a time; the broker restarts once about a third of them are in.
+    let refused = false
+    const burst = placeOrders(url, phoneNumber, 0, 60, 10, placed, 'nats')
+    burst.catch(() => {
+      refused = true // the assertion itself surfaces at `await burst`
+    })
+    await waitFor(async () => placed.length >= 20 || refused, 20_000, '20 orders before the restart')
+    const acceptedBefore = placed.length
+    const down = Date.now()
+    await nats.restart()
+    const outageMs = Date.now() - down
+    const acceptedDuring = placed.length - acceptedBefore
+    await burst
+    assert.equal(placed.length, 60, 'all 60 orders accepted')
+    assert.equal(new Set(placed.map((p) => p.id)).size, 60)
+    assert.ok(acceptedBefore < 60, 'the restart happened in the middle of the burst')
+
+    const afterBurst = Date.now() - down
+    const completeMs = await assertEveryEffectOnce(url, phoneNumber, placed)
+    t.diagnostic(
+      `60 of 60 orders accepted (${acceptedBefore} before the restart, ${acceptedDuring} during the ` +
+        `${outageMs} ms outage, the rest after); every effect complete ${afterBurst + completeMs} ms ` +
+        `after the broker went down, still exactly once ${ACK_WAIT_MS} ms later`,
+    )
+  })
+})
