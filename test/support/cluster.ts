@@ -24,6 +24,8 @@ const backEnds = services.map((s) => s.definition.name as ServiceName)
 export interface Cluster {
   readonly gatewayUrl: string
   url(service: ServiceName): string
+  /** Extra environment for the service's next start (e.g. a proxy's address as order's PAYMENT_URL). */
+  setEnv(service: ServiceName, env: Record<string, string>): void
   /** Starts (or restarts) a service's process and waits until it is ready. */
   start(service: ServiceName): Promise<void>
   /** Sends the signal and waits for the process to exit (SIGTERM: graceful; SIGKILL: a crash). */
@@ -71,10 +73,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   for (const [name, db] of databases) shared[`${name.toUpperCase()}_DATABASE_URL`] = db.toString()
 
   const processes = new Map<ServiceName, { child: ChildProcess; output: string }>()
+  const extra: Partial<Record<ServiceName, Record<string, string>>> = { ...options.env }
 
   async function start(service: ServiceName): Promise<void> {
     const child = spawn(process.execPath, [cli, 'serve', service], {
-      env: { ...process.env, ...shared, ...options.env?.[service] },
+      env: { ...process.env, ...shared, ...extra[service] },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const entry = { child, output: '' }
@@ -108,6 +111,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const cluster: Cluster = {
     gatewayUrl: url('gateway'),
     url,
+    setEnv: (service, env) => {
+      extra[service] = { ...extra[service], ...env }
+    },
     start,
     stop,
     pause: (service) => processes.get(service)?.child.kill('SIGSTOP'),

@@ -5,17 +5,29 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
  * in production code: pass through, hold every new request for a while (a frozen or overloaded
  * callee that still carries the request out later), or refuse connections (the callee is down).
  */
+export interface ProxyTarget {
+  readonly host: string
+  readonly port: number
+}
+
 export interface FaultProxy {
   readonly url: string
-  /** Delay, in ms, before each request's bytes reach the callee (kept in order); 0 passes at once. */
-  delay(ms: number): void
+  /**
+   * Delay, in ms, before each request's bytes reach the callee (kept in order); 0 passes at once.
+   * A function is asked again for every chunk, e.g. for a random delay within a range.
+   */
+  delay(ms: number | (() => number)): void
   /** While down, new connections are closed at once. */
   down(isDown: boolean): void
   close(): Promise<void>
 }
 
-export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
-  let delayMs = 0
+/**
+ * `target` may be a function, asked at every new connection: for a callee whose address is known
+ * only once the proxy's own address has been handed out (started after it, or restarted elsewhere).
+ */
+export async function startFaultProxy(target: ProxyTarget | (() => ProxyTarget)): Promise<FaultProxy> {
+  let delayOf = () => 0
   let isDown = false
   const sockets = new Set<Socket>()
   const server: Server = createServer((client) => {
@@ -25,18 +37,23 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       client.destroy()
       return
     }
-    const upstream = connect(target)
+    const upstream = connect(typeof target === 'function' ? target() : target)
     sockets.add(upstream)
     upstream.on('close', () => sockets.delete(upstream))
     upstream.on('data', (chunk) => client.write(chunk))
     upstream.on('error', () => client.destroy())
     upstream.on('end', () => client.end())
     client.on('error', () => upstream.destroy())
-    client.on('end', () => upstream.end())
     // Each chunk waits its own delay, after the ones before it: a slow callee, in order.
     let previous = Promise.resolve()
+    // A caller that gave up still has its held request carried out, as by a slow callee.
+    client.on('end', () => {
+      previous = previous.then(() => {
+        upstream.end()
+      })
+    })
     client.on('data', (chunk) => {
-      const due = Date.now() + delayMs
+      const due = Date.now() + delayOf()
       previous = previous.then(async () => {
         const wait = due - Date.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
@@ -49,7 +66,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   return {
     url: `http://127.0.0.1:${port}`,
     delay: (ms) => {
-      delayMs = ms
+      delayOf = typeof ms === 'function' ? ms : () => ms
     },
     down: (value) => {
       isDown = value

@@ -34,7 +34,7 @@ export function paymentGateway(options: { baseUrl: string; policy: ResilientCall
         throw error
       }
     },
-    refusesNow: () => options.policy.state().state === 'open',
+    refusesNow: () => options.policy.refusesNow(),
     close: () => client.close(),
   }
 }

@@ -78,6 +78,11 @@ export interface CallPolicyState {
 
 export interface ResilientCallPolicy extends CallPolicy {
   state(): CallPolicyState
+  /**
+   * True while the breaker is open and its half-open delay has not passed: a call now would be
+   * refused. After the delay it is false again, so the next call becomes the probe.
+   */
+  refusesNow(): boolean
 }
 
 const STATES: Record<CircuitState, BreakerState> = {
@@ -204,6 +209,10 @@ export function createCallPolicy(
         throw unavailable(error)
       }
     },
+    refusesNow: () =>
+      breaker.state === CircuitState.Open &&
+      lastOpenedAt !== undefined &&
+      Date.now() - lastOpenedAt.getTime() < options.halfOpenAfterMs,
     state: () => ({
       state: STATES[breaker.state],
       ...counts,

@@ -1,0 +1,415 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { type Cluster, startCluster } from '../support/cluster.ts'
+import { type FaultProxy, startFaultProxy } from '../support/proxy.ts'
+import { call, order, waitFor } from '../support/system.ts'
+
+/**
+ * Fault injection on the synchronous calls, distributed mode: payment slow under load (the
+ * breaker opens, answers fall back at once, nothing half-done remains, and orders flow again once
+ * payment recovers), and point down while customers cancel (refused, nothing changed, and the
+ * same cancel works once point is back).
+ */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN
+const round = (ms: number) => Math.round(ms * 10) / 10
+
+describe('payment slow under 50 concurrent clients', () => {
+  // Open long enough to see the fallback settle, short enough to keep the test short.
+  const HALF_OPEN_MS = 3000
+  /** Calls made this long after the breaker opened are "later calls" (see the assertion). */
+  const SETTLE_MS = 1000
+  const TIMEOUT_MS = 610
+  const CLIENTS = 50
+  let proxy: FaultProxy
+  let cluster: Cluster
+  before(async () => {
+    // The proxy's address goes into order's PAYMENT_URL; payment's own is known once it runs.
+    proxy = await startFaultProxy(() => ({
+      host: '127.0.0.1',
+      port: Number(new URL(cluster.url('payment')).port),
+    }))
+    cluster = await startCluster({
+      env: {
+        order: {
+          PAYMENT_URL: proxy.url,
+          PAYMENT_TIMEOUT_MS: String(TIMEOUT_MS),
+          PAYMENT_BREAKER_MIN_CALLS: '10',
+          PAYMENT_BREAKER_WINDOW_MS: '5000',
+          PAYMENT_BREAKER_HALF_OPEN_MS: String(HALF_OPEN_MS),
+        },
+      },
+    })
+  })
+  after(async () => {
+    await cluster?.close()
+    await proxy?.close()
+  })
+
+  test('the breaker opens and falls back at once; no order without its payment, no payment without its order; orders flow again after recovery', async (t) => {
+    const url = cluster.gatewayUrl
+    const phoneNumber = '01066610001'
+    type Sample = { start: number; end: number; status: number; retryAfter: string | null; id?: number }
+    type Reading = { sent: number; received: number; state: string; opened: number }
+    const samples: Sample[] = []
+    const readings: Reading[] = []
+    let stopped = false
+
+    // Customers: each places an order, pauses a random 0–500 ms, and orders again.
+    const customer = async (n: number) => {
+      for (let i = 0; !stopped; i++) {
+        const start = performance.now()
+        const answer = await call(`${url}/orders`, {
+          method: 'POST',
+          json: order({ phoneNumber, productName: `slow-${n}-${i}`, qty: 1, amt: 100 * (1 + (i % 5)) }),
+        })
+        const end = performance.now()
+        samples.push({
+          start,
+          end,
+          status: answer.status,
+          retryAfter: answer.headers.get('retry-after'),
+          ...(answer.status === 201 && { id: answer.body.id as number }),
+        })
+        await sleep(Math.random() * 500)
+      }
+    }
+    // The operator's view: the breaker in order's readiness details, read every 20 ms.
+    const watch = async () => {
+      while (!stopped) {
+        const sent = performance.now()
+        const ready = await call(`${cluster.url('order')}/health/ready`)
+        const payment = ready.body.details.payment
+        readings.push({ sent, received: performance.now(), state: payment.state, opened: payment.opened })
+        await sleep(20)
+      }
+    }
+
+    /** The breaker's changes of state, for the report and for a failure's message. */
+    const timeline = (from: number) =>
+      readings
+        .filter(
+          (r, i) => i === 0 || r.state !== readings[i - 1]?.state || r.opened !== readings[i - 1]?.opened,
+        )
+        .map((r) => `${Math.round(r.received - from)} ms ${r.state}`)
+        .join(', ')
+
+    // Each call held 400–620 ms, against a 610 ms deadline: the original's demo.
+    proxy.delay(() => 400 + Math.random() * 220)
+    const began = performance.now()
+    const load = [watch(), ...Array.from({ length: CLIENTS }, (_, n) => customer(n))]
+    let recovered = Number.NaN
+    const phases = async () => {
+      const opened = await waitFor(
+        async () => readings.find((r) => r.state === 'open'),
+        15_000,
+        'the payment breaker to open',
+      )
+      // Payment recovers while the breaker is open, before it lets a call through to probe.
+      await sleep(HALF_OPEN_MS - 500 - (performance.now() - opened.received))
+      proxy.delay(0)
+      recovered = performance.now()
+      const firstSuccess = await waitFor(
+        async () => samples.find((s) => s.start >= recovered && s.status === 201),
+        HALF_OPEN_MS + 3000,
+        'an order placed after payment recovered',
+      )
+      await sleep(1500)
+      return { opened, firstSuccess }
+    }
+    let outcome: Awaited<ReturnType<typeof phases>>
+    try {
+      outcome = await phases()
+    } catch (error) {
+      ;(error as Error).message +=
+        ` (breaker, from the start of the load: ${timeline(began)}; payment recovered at ` +
+        `${Math.round(recovered - began)} ms; ${samples.length} answers so far)`
+      throw error
+    } finally {
+      stopped = true
+      await Promise.all(load)
+    }
+    const { opened, firstSuccess } = outcome
+    const loadMs = performance.now() - began
+
+    // Answers given while the breaker was open: between two readings that show the same opening
+    // (the count of openings tells a reopening apart), i.e. after the first had its answer and
+    // before the last was asked.
+    const openSpans: Array<[number, number]> = []
+    let first: Reading | undefined
+    for (const [i, r] of readings.entries()) {
+      if (r.state !== 'open') first = undefined
+      else if (!first || first.opened !== r.opened) first = r
+      const next = readings[i + 1]
+      if (first && first !== r && (next?.state !== 'open' || next.opened !== first.opened))
+        openSpans.push([first.received, r.sent])
+    }
+    const ms = (s: Sample) => s.end - s.start
+    const fallback = samples.filter(
+      (s) => s.status === 503 && openSpans.some(([from, to]) => s.start >= from && s.end <= to),
+    )
+    const fallbackMs = fallback.map(ms).sort((a, b) => a - b)
+    const laterMs = fallback
+      .filter((s) => s.start >= opened.received + SETTLE_MS)
+      .map(ms)
+      .sort((a, b) => a - b)
+    const otherMs = samples
+      .filter((s) => s.status === 503 && !fallback.includes(s))
+      .map(ms)
+      .sort((a, b) => a - b)
+    const p99 = percentile(laterMs, 0.99)
+    const atRecovery = readings.find((r) => r.sent >= recovered)
+    const recoveryMs = firstSuccess.end - recovered
+    const afterRecovery = samples.filter((s) => s.start >= firstSuccess.end)
+    const statuses = Object.groupBy(samples, (s) => String(s.status))
+    const failed = samples.length - (statuses['201']?.length ?? 0)
+    const final = (await call(`${cluster.url('order')}/health/ready`)).body.details.payment
+    t.diagnostic(
+      `${samples.length} orders placed by ${CLIENTS} clients over ${round(loadMs / 1000)} s: ` +
+        `${statuses['201']?.length ?? 0} answered 201, ${statuses['503']?.length ?? 0} answered 503`,
+    )
+    t.diagnostic(
+      `breaker opened ${Math.round(opened.received - began)} ms into the slow phase, ${final.opened} time(s) in all ` +
+        `(${final.calls} calls to payment, ${final.failures} failed); breaker, from the start of the load: ` +
+        timeline(began),
+    )
+    t.diagnostic(
+      `${fallbackMs.length} answers while open: median ${round(percentile(fallbackMs, 0.5))} ms, ` +
+        `p99 ${round(percentile(fallbackMs, 0.99))} ms, max ${round(fallbackMs.at(-1) ?? 0)} ms; ` +
+        `${laterMs.length} of them to calls made ${SETTLE_MS} ms or more after it opened: median ` +
+        `${round(percentile(laterMs, 0.5))} ms, p99 ${round(p99)} ms, max ${round(laterMs.at(-1) ?? 0)} ms; ` +
+        `the other ${otherMs.length} 503s ` +
+        `(timeouts, or around a change of state): median ${round(percentile(otherMs, 0.5))} ms`,
+    )
+    t.diagnostic(
+      `payment recovered at ${Math.round(recovered - began)} ms (breaker ${atRecovery?.state}): first order ` +
+        `${round(recoveryMs)} ms later; then ${afterRecovery.length} orders, ` +
+        `${afterRecovery.filter((s) => s.status === 201).length} answered 201`,
+    )
+
+    // Every answer is an order or the fallback; every fallback says when to come back.
+    assert.deepEqual(Object.keys(statuses).sort(), ['201', '503'], 'answers are 201 or 503 only')
+    assert.ok(
+      samples.every((s) => s.status !== 503 || s.retryAfter),
+      'every 503 carries Retry-After',
+    )
+    assert.ok(failed > 0, 'some orders failed while payment was slow')
+
+    // Later calls fail fast. Calls made in the first second after the breaker opened share the two
+    // cores with the wake of the slow calls in flight when it opened (each ends within one 610 ms
+    // attempt, since the open breaker refuses its retry; then its rejection, void or Ordered event
+    // is written, relayed and consumed), so they are reported above but not held to 50 ms.
+    assert.ok(laterMs.length >= 100, `${laterMs.length} later answers while the breaker was open`)
+    assert.ok(p99 < 50, `p99 of the fallback to later calls ${round(p99)} ms`)
+
+    // Payment recovered while the breaker was open; orders succeed again within its half-open window.
+    assert.equal(atRecovery?.state, 'open', 'the breaker was open when payment recovered')
+    assert.equal(atRecovery?.opened, opened.opened, 'still its first opening')
+    assert.ok(
+      recoveryMs < HALF_OPEN_MS + 1000,
+      `first order ${round(recoveryMs)} ms after payment recovered (half-open after ${HALF_OPEN_MS} ms)`,
+    )
+    assert.ok(afterRecovery.length > 0, 'orders were placed after the recovery')
+    assert.deepEqual(
+      afterRecovery.filter((s) => s.status !== 201).map((s) => s.status),
+      [],
+      'every order placed after that succeeds',
+    )
+    assert.equal(final.state, 'closed')
+    assert.equal(final.opened, opened.opened, 'the breaker did not open again')
+
+    // A last order, placed alone, bounds the order ids the load used.
+    const last = await call(`${url}/orders`, { method: 'POST', json: order({ phoneNumber }) })
+    assert.equal(last.status, 201)
+    const placed = new Set([
+      ...samples.flatMap((s) => (s.id === undefined ? [] : [s.id])),
+      last.body.id as number,
+    ])
+    assert.equal(placed.size, (statuses['201']?.length ?? 0) + 1, 'one order id per 201')
+
+    // No order but those answered 201, each Ordered and paid; every other payment of an id in the
+    // range (a late payment of an order the customer was told failed) ends voided.
+    const ids = Array.from({ length: last.body.id as number }, (_, i) => i + 1)
+    const inBatches = async <T>(each: (id: number) => Promise<T>) => {
+      const out: T[] = []
+      for (let i = 0; i < ids.length; i += 25)
+        out.push(...(await Promise.all(ids.slice(i, i + 25).map(each))))
+      return out
+    }
+    const orders = await inBatches(async (id) => ({ id, answer: await call(`${url}/orders/${id}`) }))
+    assert.deepEqual(
+      orders.filter((o) => o.answer.status !== 200 && o.answer.status !== 404),
+      [],
+      'every order id is found or not',
+    )
+    const visible = orders.filter((o) => o.answer.status === 200)
+    assert.deepEqual(
+      visible.map((o) => o.id).sort((a, b) => a - b),
+      [...placed].sort((a, b) => a - b),
+      'the visible orders are exactly those answered 201',
+    )
+    assert.deepEqual(
+      visible.filter((o) => o.answer.body.status !== 'Ordered').map((o) => o.id),
+      [],
+      'every visible order is Ordered',
+    )
+    const paymentsOf = async (id: number) =>
+      (await call(`${url}/payments/search/findByOrderId?orderId=${id}`)).body._embedded.payments as Array<{
+        orderId: number
+        status: string
+      }>
+    const settling = performance.now()
+    const payments = await waitFor(
+      async () => {
+        const all = (await inBatches(paymentsOf)).flat()
+        return all.every((p) => placed.has(p.orderId) || p.status !== 'PaymentApproved') && all
+      },
+      15_000,
+      'the late payments of failed orders voided',
+    )
+    const settleMs = performance.now() - settling
+    for (const id of placed) {
+      assert.deepEqual(
+        payments.filter((p) => p.orderId === id).map((p) => p.status),
+        ['PaymentApproved'],
+        `order ${id} has its approved payment`,
+      )
+    }
+    const others = payments.filter((p) => !placed.has(p.orderId))
+    assert.deepEqual(
+      others.filter((p) => p.status !== 'PaymentVoided'),
+      [],
+      'every payment of an order not placed is voided',
+    )
+    t.diagnostic(
+      `${placed.size} orders placed (incl. a last one): each visible, Ordered, with one approved payment; ` +
+        `${ids.length - placed.size} other order ids, none visible, with ${others.length} payments (late ones ` +
+        `or refused ahead), all voided (checked ${Math.round(settleMs)} ms after the load)`,
+    )
+  })
+})
+
+describe('point down while customers cancel', () => {
+  let cluster: Cluster
+  before(async () => {
+    cluster = await startCluster()
+  })
+  after(() => cluster?.close())
+
+  test('cancels answer 503 with Retry-After and change nothing; once point is back the same cancel works', async (t) => {
+    const url = cluster.gatewayUrl
+    const phoneNumber = '01066620002'
+    const get = async (path: string) => (await call(`${url}${path}`)).body
+    const points = async () =>
+      (await get(`/points/search/findByPhoneNumber?phoneNumber=${phoneNumber}`))._embedded.points[0]?.point
+    const pointHistory = async () =>
+      (await get(`/pointHistories/search/findByPhoneNumberOrderByCreateTime?phoneNumber=${phoneNumber}`))
+        ._embedded.pointHistories.length
+    const notifications = async () =>
+      (await get(`/notifications/search/findByPhoneNumber?phoneNumber=${phoneNumber}`))._embedded
+        .notifications.length
+    const ticket = async (id: number) =>
+      (await get(`/drinks/search/findByOrderId?orderId=${id}`))._embedded.drinks
+    const payment = async (id: number) =>
+      (await get(`/payments/search/findByOrderId?orderId=${id}`))._embedded.payments
+    const myPage = async (id: number) =>
+      ((await get(`/mypages/search/findByOrderId?orderId=${id}`)) as Array<{ status: string }>).map(
+        (row) => row.status,
+      )
+    /** What a cancel must not touch while it is refused. */
+    const snapshot = async (id: number) => {
+      const placed = await get(`/orders/${id}`)
+      return {
+        status: placed.status,
+        history: placed.history.map((h: { status: string }) => h.status),
+        tickets: (await ticket(id)).map((d: { status: string }) => d.status),
+        payments: (await payment(id)).map((p: { status: string }) => p.status),
+        myPage: await myPage(id),
+      }
+    }
+    const cancel = async (id: number) => {
+      const start = performance.now()
+      const answer = await call(`${url}/orders/${id}`, { method: 'PATCH', json: { status: 'OrderCanceled' } })
+      return { answer, ms: performance.now() - start }
+    }
+
+    const amounts = [500, 700, 1200]
+    const ids: number[] = []
+    for (const amt of amounts) {
+      const placed = await call(`${url}/orders`, { method: 'POST', json: order({ phoneNumber, amt }) })
+      assert.equal(placed.status, 201)
+      ids.push(placed.body.id)
+    }
+    const accrued = amounts.reduce((sum, amt) => sum + amt / 10, 0)
+    await waitFor(async () => (await points()) === accrued, 15_000, `${accrued} points`)
+    for (const id of ids) {
+      await waitFor(async () => (await ticket(id)).length === 1, 15_000, `ticket of ${id}`)
+      await waitFor(async () => (await myPage(id)).length === 1, 15_000, `My Page row of ${id}`)
+    }
+    await waitFor(async () => (await notifications()) === ids.length, 15_000, 'one notification per order')
+    const before = await Promise.all(ids.map(snapshot))
+    for (const s of before) {
+      assert.deepEqual(
+        [s.status, s.tickets, s.payments, s.myPage],
+        ['Ordered', ['PaymentApproved'], ['PaymentApproved'], ['Ordered']],
+      )
+    }
+    const historyBefore = await pointHistory()
+
+    await cluster.stop('point', 'SIGTERM')
+    const refused: number[] = []
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (const id of ids) {
+        const { answer, ms } = await cancel(id)
+        assert.equal(
+          answer.status,
+          503,
+          `cancel of ${id} while point is down: ${JSON.stringify(answer.body)}`,
+        )
+        assert.ok(answer.headers.get('retry-after'), 'Retry-After')
+        assert.match(answer.body.type, /point-unavailable/)
+        refused.push(ms)
+      }
+    }
+    // Anything a refused cancel had emitted would have reached drink, payment and My Page by now:
+    // the order, its ticket (still waiting for the barista), its payment and My Page are as before.
+    await sleep(1500)
+    assert.deepEqual(await Promise.all(ids.map(snapshot)), before, 'nothing changed while point was down')
+
+    await cluster.start('point')
+    const back = performance.now()
+    assert.equal(await points(), accrued, 'no points deducted by the refused cancels')
+    assert.equal(await pointHistory(), historyBefore, 'no point history written by the refused cancels')
+    assert.equal(await notifications(), ids.length, 'no message about the refused cancels')
+    assert.deepEqual(await Promise.all(ids.map(snapshot)), before)
+
+    let expected = accrued
+    for (const [i, id] of ids.entries()) {
+      const { answer } = await cancel(id)
+      assert.equal(answer.status, 200, `cancel of ${id} once point is back: ${JSON.stringify(answer.body)}`)
+      assert.equal(answer.body.status, 'OrderCanceled')
+      expected -= (amounts[i] as number) / 10
+      assert.equal(await points(), expected, `points of ${id} deducted`)
+    }
+    for (const id of ids) {
+      await waitFor(
+        async () => (await payment(id))[0]?.status === 'PaymentCanceled',
+        15_000,
+        `payment of ${id} canceled`,
+      )
+      assert.deepEqual(
+        (await ticket(id)).map((d: { status: string }) => d.status),
+        ['DrinkCanceled'],
+      )
+      assert.equal((await get(`/orders/${id}`)).status, 'OrderCanceled')
+    }
+    assert.equal(await points(), 0)
+    const sorted = refused.sort((a, b) => a - b)
+    t.diagnostic(
+      `${ids.length} orders placed; ${refused.length} cancels refused with 503 while point was down ` +
+        `(median ${round(percentile(sorted, 0.5))} ms, max ${round(sorted.at(-1) ?? 0)} ms), nothing changed; ` +
+        `all ${ids.length} cancels completed ${Math.round(performance.now() - back)} ms after point returned`,
+    )
+  })
+})
