@@ -6,13 +6,17 @@ import { type Database, type Dialect, openDatabase } from './db/database.ts'
 import { migrate, type ServiceMigration } from './db/migrate.ts'
 import { type PlatformTables, platformMigrations } from './db/platform-tables.ts'
 import { afterCommit, inTransaction } from './db/transaction.ts'
-import { createConsumer, type EventHandlers } from './events/consumer.ts'
-import { startReplayWorker } from './events/dead-letters.ts'
+import { createConsumer, type EventHandlers, type Outcome } from './events/consumer.ts'
+import { countDeadLetters, startReplayWorker } from './events/dead-letters.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
 import { type Relay, startRelay } from './events/relay.ts'
 import { startInboxRetention } from './events/retention.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
+import { type CallPolicySettings, createCallPolicy, type ResilientCallPolicy } from './http/resilience.ts'
 import type { Logger } from './logger.ts'
+import { logFileSettings, serviceLogger } from './observability/log-files.ts'
+import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.ts'
+import { reliabilityMetrics, watchBreaker } from './observability/reliability-metrics.ts'
 import { withTimeout } from './timeout.ts'
 
 /** What a service is: its name, its schema, its routes and the events it reacts to. */
@@ -34,6 +38,8 @@ export interface ServiceContext<DB, C> {
   readonly db: ServiceDb<DB>
   readonly dialect: Dialect
   readonly log: Logger
+  /** The service's own metrics registry, served at `/metrics`. */
+  readonly metrics: ServiceMetrics
   readonly now: () => Date
   /** Runs `work` in a transaction; `afterCommit` reactions run once it committed. */
   transaction<T>(work: (trx: ServiceTrx<DB>) => Promise<T>): Promise<T>
@@ -48,6 +54,11 @@ export interface ServiceContext<DB, C> {
    * the service unready (an open breaker to one callee must not take every route out of service).
    */
   reportInReadiness(name: string, report: () => unknown): void
+  /**
+   * The resilience policy of a synchronous call to `callee` (see resilience.ts), its breaker shown
+   * in `/health/ready` details and in `/metrics`.
+   */
+  callPolicy(callee: string, settings: CallPolicySettings): ResilientCallPolicy
 }
 
 export interface RuntimeSettings {
@@ -107,18 +118,24 @@ export async function startService<DB, C>(
   options: StartOptions,
 ): Promise<RunningService> {
   const { name } = definition
-  const log = options.logger.child({ service: name })
   const read = configReader(options.env)
   const runtime = runtimeSettings(read, name, options.defaults)
+  const logFiles = logFileSettings(read)
   const config = (definition.settings?.(read) ?? {}) as C
   read.done()
 
+  const { log, close: closeLog } = await serviceLogger(options.logger, name, logFiles)
   const database: Database<DB & PlatformTables> = await openDatabase(runtime.databaseUrl, {
     poolSize: runtime.poolSize,
     sqliteSync: runtime.sqliteSync,
+  }).catch(async (error: unknown) => {
+    await closeLog()
+    throw error
   })
   const releases: Array<() => Promise<void> | void> = []
   const reports = new Map<string, () => unknown>()
+  const metrics = createServiceMetrics(name)
+  const platformDb = database.db as unknown as Kysely<PlatformTables>
   try {
     await migrate(database, 'platform', platformMigrations)
     await migrate(database, name, definition.migrations)
@@ -127,8 +144,15 @@ export async function startService<DB, C>(
       bus: options.bus,
       log,
       pollMs: runtime.outboxPollMs,
+      published: (rows) => reliability.published(rows),
     })
     releases.push(() => relay.stop())
+    const lag = definition.handlers ? options.bus.lag?.bind(options.bus) : undefined
+    const reliability = reliabilityMetrics(metrics, {
+      backlog: () => relay.backlog(),
+      deadLetters: () => countDeadLetters(platformDb, name),
+      lag: lag && (() => lag(name)),
+    })
 
     const ctx: ServiceContext<DB, C> = {
       name,
@@ -136,6 +160,7 @@ export async function startService<DB, C>(
       db: database.db,
       dialect: database.dialect,
       log,
+      metrics,
       now: () => new Date(),
       transaction: (work) => inTransaction(database.db, work),
       afterCommit,
@@ -153,11 +178,18 @@ export async function startService<DB, C>(
       reportInReadiness: (reportName, report) => {
         reports.set(reportName, report)
       },
+      callPolicy(callee, settings) {
+        const policy = createCallPolicy({ name: callee, log, ...settings })
+        reports.set(callee, policy.state)
+        watchBreaker(metrics, callee, policy.state)
+        return policy
+      },
     }
 
     const app = await createHttpApp({
       name,
       logger: log,
+      metrics,
       readiness: async () => ({
         database: await withTimeout(
           database.ping().then(() => ({ ok: true, detail: database.label })),
@@ -183,19 +215,24 @@ export async function startService<DB, C>(
       subscription = options.bus.consume(
         name,
         async (message) => {
-          await consumer.handle(message)
+          let outcome: Outcome | 'failed' = 'failed'
+          try {
+            outcome = await consumer.handle(message)
+          } finally {
+            reliability.consumed(message.type, message.attempt, outcome)
+          }
         },
         { concurrency: runtime.consumerConcurrency, types: Object.keys(handlers) },
       )
       const replays = startReplayWorker({
-        db: database.db as unknown as Kysely<PlatformTables>,
+        db: platformDb,
         consumer: name,
         replay: consumer.replay,
         log,
       })
       releases.push(() => replays.stop())
       const retention = startInboxRetention({
-        db: database.db as unknown as Kysely<PlatformTables>,
+        db: platformDb,
         retentionMs: runtime.inboxRetentionHours * 3_600_000,
         log,
       })
@@ -221,6 +258,7 @@ export async function startService<DB, C>(
       for (const release of releases.reverse()) await release()
       await database.close()
       log.info('service stopped')
+      await closeLog()
     }
     return {
       name,
@@ -234,6 +272,7 @@ export async function startService<DB, C>(
   } catch (error) {
     for (const release of releases.reverse()) await release()
     await database.close()
+    await closeLog()
     throw error
   }
 }

@@ -1,10 +1,13 @@
 import {
   configReader,
   createHttpApp,
+  createServiceMetrics,
   type Env,
   type Logger,
+  logFileSettings,
   problem,
   type RunningService,
+  serviceLogger,
 } from '@cafeteria/platform'
 import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
@@ -28,10 +31,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       read.url(`${name.toUpperCase()}_URL`, upstreamDefaults[name]),
     ]),
   ) as Record<Upstream, string>
+  const logFiles = logFileSettings(read)
   read.done()
 
-  const log = options.logger.child({ service: 'gateway' })
-  const app = await createHttpApp({ name: 'gateway', logger: log })
+  const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
+  const app = await createHttpApp({ name: 'gateway', logger: log, metrics: createServiceMetrics('gateway') })
+  app.addHook('onClose', closeLog)
   for (const route of routes) {
     await app.register(proxy, {
       upstream: upstreams[route.upstream],
@@ -47,6 +52,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         bodyTimeout: timeoutMs,
       },
       replyOptions: {
+        // One request id in the gateway's access line and the service's.
+        rewriteRequestHeaders: (request, headers) => {
+          headers['x-request-id'] = request.id
+          return headers
+        },
         onError: (reply, { error }) => {
           reply.log.warn({ upstream: route.upstream, err: error }, 'upstream unavailable')
           reply
@@ -66,7 +76,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   }
   // Docs must not hang on a slow service: a short deadline, and that service is left out.
   await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))
-  await app.listen({ host, port, listenTextResolver: () => '' })
+  await app.listen({ host, port, listenTextResolver: () => '' }).catch(async (error: unknown) => {
+    await app.close()
+    throw error
+  })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`
   log.info({ url, upstreams }, 'gateway started')

@@ -1,5 +1,6 @@
 import { cancelBlocker, decide, isVisible, type Order } from './domain.ts'
 import type { OrderContext } from './index.ts'
+import { orderMetrics } from './metrics.ts'
 import type { PointGateway } from './points.ts'
 import { appendHistory, findOrder, saveOrder } from './store.ts'
 
@@ -21,6 +22,14 @@ export async function cancelOrder(
   points: PointGateway,
   id: number,
 ): Promise<CancelResult> {
+  const result = await attemptCancel(ctx, points, id)
+  const counts = orderMetrics(ctx.metrics)
+  if (result.kind === 'canceled') counts.canceled.inc()
+  else if (result.kind !== 'not-found') counts.cancelRefused.inc({ reason: result.kind })
+  return result
+}
+
+async function attemptCancel(ctx: OrderContext, points: PointGateway, id: number): Promise<CancelResult> {
   const order = await findOrder(ctx.db, id)
   if (!order || !isVisible(order)) return { kind: 'not-found' }
   const blocker = cancelBlocker(order)

@@ -1,26 +1,36 @@
 import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
 import { decide } from './domain.ts'
+import { orderMetrics } from './metrics.ts'
 import type { OrderSettings } from './settings.ts'
 import { appendHistory, findOrder, markRefunded, type OrderTables, saveOrder } from './store.ts'
 
 /** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
 export const orderHandlers = (
   ctx: ServiceContext<OrderTables, OrderSettings>,
-): EventHandlers<OrderTables> => ({
-  async CancelFailed(trx, event) {
-    const order = await findOrder(trx, event.orderId)
-    const decision = order && decide(order, { type: 'RecordCancelRefused' })
-    if (!decision?.ok) return
-    if (!(await saveOrder(trx, decision.order, 'OrderCanceled')))
-      throw new Error(`order ${event.orderId} changed meanwhile`)
-    await appendHistory(trx, event.orderId, {
-      status: 'Ordered',
-      detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
-      at: ctx.now(),
-    })
-  },
-  async PaymentCanceled(trx, event) {
-    if (!(await markRefunded(trx, event.orderId))) return
-    await appendHistory(trx, event.orderId, { status: 'PaymentCanceled', detail: 'refunded', at: ctx.now() })
-  },
-})
+): EventHandlers<OrderTables> => {
+  const counts = orderMetrics(ctx.metrics)
+  return {
+    async CancelFailed(trx, event) {
+      const order = await findOrder(trx, event.orderId)
+      const decision = order && decide(order, { type: 'RecordCancelRefused' })
+      if (!decision?.ok) return
+      if (!(await saveOrder(trx, decision.order, 'OrderCanceled')))
+        throw new Error(`order ${event.orderId} changed meanwhile`)
+      await appendHistory(trx, event.orderId, {
+        status: 'Ordered',
+        detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
+        at: ctx.now(),
+      })
+      ctx.afterCommit(trx, () => counts.cancelRefused.inc({ reason: 'drink-started' }))
+    },
+    async PaymentCanceled(trx, event) {
+      if (!(await markRefunded(trx, event.orderId))) return
+      await appendHistory(trx, event.orderId, {
+        status: 'PaymentCanceled',
+        detail: 'refunded',
+        at: ctx.now(),
+      })
+      ctx.afterCommit(trx, () => counts.refunded.inc())
+    },
+  }
+}

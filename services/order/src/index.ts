@@ -1,4 +1,4 @@
-import { createCallPolicy, type ServiceContext, type ServiceDefinition } from '@cafeteria/platform'
+import type { ServiceContext, ServiceDefinition } from '@cafeteria/platform'
 import { orderRoutes } from './api.ts'
 import { orderHandlers } from './handlers.ts'
 import { migrations } from './migrations.ts'
@@ -15,10 +15,8 @@ export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {
   migrations,
   settings: orderSettings,
   routes(app, ctx) {
-    const paymentCalls = createCallPolicy({ name: 'payment', log: ctx.log, ...ctx.config.paymentCalls })
-    const pointCalls = createCallPolicy({ name: 'point', log: ctx.log, ...ctx.config.pointCalls })
-    ctx.reportInReadiness('payment', paymentCalls.state)
-    ctx.reportInReadiness('point', pointCalls.state)
+    const paymentCalls = ctx.callPolicy('payment', ctx.config.paymentCalls)
+    const pointCalls = ctx.callPolicy('point', ctx.config.pointCalls)
     const payments = paymentGateway({ baseUrl: ctx.config.paymentUrl, policy: paymentCalls })
     const points = pointGateway({ baseUrl: ctx.config.pointUrl, policy: pointCalls })
     ctx.onClose(() => Promise.all([payments.close(), points.close()]).then(() => undefined))

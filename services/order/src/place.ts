@@ -1,6 +1,7 @@
 import { decide, type Order, type OrderDraft, type RejectReason } from './domain.ts'
 import { claim } from './idempotency.ts'
 import type { OrderContext } from './index.ts'
+import { orderMetrics } from './metrics.ts'
 import type { PaymentGateway } from './payments.ts'
 import { appendHistory, findPendingBefore, insertPending, saveOrder } from './store.ts'
 
@@ -24,7 +25,10 @@ export async function placeOrder(
   idempotencyKey?: string,
 ): Promise<PlaceResult> {
   // The fallback: answered at once, with no order row and no event.
-  if (payments.refusesNow()) return { kind: 'payment-unavailable', detail: 'payment circuit is open' }
+  if (payments.refusesNow()) {
+    orderMetrics(ctx.metrics).rejected.inc({ reason: 'circuit-open' })
+    return { kind: 'payment-unavailable', detail: 'payment circuit is open' }
+  }
   let pending: Order
   if (idempotencyKey === undefined) {
     pending = await insertPending(ctx.db, ctx.dialect, draft, ctx.now())
@@ -63,6 +67,7 @@ export async function placeOrder(
     await appendHistory(trx, pending.id, { status: 'Ordered', detail: null, at: ctx.now() })
     await ctx.emit(trx, decision.events)
   })
+  orderMetrics(ctx.metrics).placed.inc()
   return { kind: 'placed', order: decision.order }
 }
 
@@ -70,11 +75,13 @@ export async function placeOrder(
 export async function reject(ctx: OrderContext, pending: Order, reason: RejectReason): Promise<boolean> {
   const decision = decide(pending, { type: 'RecordPaymentFailure', reason })
   if (!decision.ok) return false
-  return ctx.transaction(async (trx) => {
+  const rejected = await ctx.transaction(async (trx) => {
     if (!(await saveOrder(trx, decision.order, 'Pending'))) return false
     await ctx.emit(trx, decision.events)
     return true
   })
+  if (rejected) orderMetrics(ctx.metrics).rejected.inc({ reason })
+  return rejected
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type PointEntry,
   recordedEvents,
 } from './domain.ts'
+import { pointMetrics } from './metrics.ts'
 import {
   balanceOf,
   changeBalance,
@@ -40,6 +41,8 @@ export async function runCommand(
   if (!(await changeBalance(trx, draft.phoneNumber, balanceChange))) return { kind: 'not-enough' }
   const entry = await insertEntry(trx, ctx.dialect, draft, await balanceOf(trx, draft.phoneNumber), ctx.now())
   if (announce) await ctx.emit(trx, recordedEvents(entry))
+  const count = pointMetrics(ctx.metrics)
+  ctx.afterCommit(trx, () => count(entry.kind, entry.point))
   return { kind: 'recorded', entry }
 }
 

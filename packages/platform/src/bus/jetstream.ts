@@ -54,7 +54,7 @@ export async function connectJetStream(options: JetStreamBusOptions): Promise<Bu
         upsertConsumer(jsm, ctx, consumerConfig(name, prefix, ackWaitMs, concurrency)),
     }
     await ctx.ensureStream()
-    return createBus(ctx)
+    return createBus(ctx, jsm)
   } catch (err) {
     await nc.close()
     throw err
@@ -113,7 +113,7 @@ async function upsertConsumer(
   }
 }
 
-function createBus(ctx: Context): Bus {
+function createBus(ctx: Context, jsm: JetStreamManager): Bus {
   const { nc, js, prefix, stream, logger } = ctx
   const subscriptions = new Set<Subscription>()
   let connected = true
@@ -168,6 +168,11 @@ function createBus(ctx: Context): Bus {
       if (nc.isDraining()) return { ok: false, detail: 'nats connection draining' }
       if (!connected) return { ok: false, detail: 'nats reconnecting' }
       return { ok: true, detail: `connected to ${nc.getServer()}` }
+    },
+
+    async lag(consumer) {
+      const info = await jsm.consumers.info(stream, consumer)
+      return info.num_pending + info.num_ack_pending
     },
 
     close() {

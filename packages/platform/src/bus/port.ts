@@ -52,6 +52,11 @@ export interface Bus {
     options?: ConsumeOptions,
   ): Subscription
   health(): BusHealth
+  /**
+   * How many stored messages `consumer` has not settled yet, waiting or in hand: its lag, for
+   * metrics. Optional: an adapter that cannot tell leaves it out.
+   */
+  lag?(consumer: string): Promise<number>
   close(): Promise<void>
 }
 

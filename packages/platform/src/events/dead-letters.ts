@@ -43,6 +43,15 @@ export async function listDeadLetters(db: Db, filter: DeadLetterFilter = {}): Pr
   return (await query.execute()).map(toDeadLetter)
 }
 
+export async function countDeadLetters(db: Db, consumer: string): Promise<number> {
+  const row = await db
+    .selectFrom('dead_letter')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('consumer', '=', consumer)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
 export async function findDeadLetter(db: Db, id: number): Promise<DeadLetter | undefined> {
   const row = await db.selectFrom('dead_letter').selectAll().where('id', '=', id).executeTakeFirst()
   return row && toDeadLetter(row)

@@ -12,6 +12,8 @@ export interface RelayOptions {
   readonly batchSize?: number
   /** Safety net for rows a crashed process or another replica left behind. */
   readonly pollMs?: number
+  /** Told of every batch the bus stored (for metrics). */
+  readonly published?: (rows: readonly { readonly type: string }[]) => void
 }
 
 export interface Relay {
@@ -49,6 +51,7 @@ export function startRelay(options: RelayOptions): Relay {
         ...(r.headers ? { headers: JSON.parse(r.headers) as Record<string, string> } : {}),
       })),
     )
+    options.published?.(rows)
     await db
       .deleteFrom('outbox')
       .where(

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from '../logger.ts'
+import { httpMetrics, type ServiceMetrics } from '../observability/metrics.ts'
 import { HttpProblem, problem } from './problem.ts'
 import { validatorCompiler } from './validation.ts'
 
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   /** What `/health/ready` shows under `details` (circuit breakers) without affecting readiness. */
   readonly details?: () => Record<string, unknown> | undefined
   readonly bodyLimit?: number
+  /** Served at `/metrics`, with a duration histogram of every other request added to it. */
+  readonly metrics?: ServiceMetrics
 }
 
 export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
@@ -49,18 +52,31 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     closing = true
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.url.startsWith('/health/')) return
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url,
-        status: reply.statusCode,
-        bytes: Number(reply.getHeader('content-length') ?? 0),
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
+  // Probes and scrapes come every few seconds and say nothing about the traffic: no line, no
+  // sample. `reqId` comes with `request.log`; the gateway passes it on to the service it calls.
+  const durations = options.metrics && httpMetrics(options.metrics)
+  app.addHook('onResponse', (request, reply, done) => {
+    const { url } = request
+    if (url.startsWith('/health/') || url.startsWith('/metrics')) return done()
+    durations?.observe(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
     )
+    if ((request.log as Logger).isLevelEnabled('info')) {
+      request.log.info(
+        {
+          method: request.method,
+          path: url,
+          status: reply.statusCode,
+          bytes: Number(reply.getHeader('content-length') ?? 0),
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request',
+      )
+    }
+    done()
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -124,6 +140,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
+  const { metrics } = options
+  if (metrics) {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.scrape()),
+    )
+  }
   app.get('/health/live', { schema: { hide: true } }, async () => ({ status: 'UP' }))
   app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
     const checks = closing
