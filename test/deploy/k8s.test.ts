@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import {
+  containerEnv,
+  dataOf,
+  find,
+  type K8sObject,
+  ofKind,
+  overlays,
+  preStopSeconds,
+  render,
+  servicePorts,
+  validate,
+} from './manifests.ts'
+
+/** Beyond the preStop sleep and the HTTP drain: events in hand, the outbox flush, closing pools. */
+const SHUTDOWN_MARGIN_S = 5
+const autoscaled = ['payment', 'point']
+
+const subset = (part: Record<string, string> = {}, whole: Record<string, string> = {}) =>
+  Object.entries(part).every(([key, value]) => whole[key] === value)
+
+for (const overlay of overlays) {
+  describe(`deploy/k8s/overlays/${overlay}`, () => {
+    const objects = render(overlay)
+    const deployment = (name: string) => {
+      const found = find(objects, 'Deployment', name)
+      assert.ok(found, `no Deployment ${name}`)
+      return found
+    }
+    const pod = (name: string) => deployment(name).spec.template.spec
+    const container = (name: string) => pod(name).containers[0]
+
+    test('every object matches its Kubernetes schema', () => {
+      assert.ok(objects.length > 0)
+      for (const object of objects) {
+        assert.doesNotThrow(() => validate(object), `${object.kind} ${object.metadata.name}`)
+      }
+    })
+
+    test('one Deployment per service, running `cafe serve <service>` on the service port', () => {
+      assert.deepEqual(
+        ofKind(objects, 'Deployment')
+          .map((d) => d.metadata.name)
+          .sort(),
+        [...servicePorts.keys()].sort(),
+      )
+      for (const [name, port] of servicePorts) {
+        assert.deepEqual(container(name).args, ['serve', name], name)
+        const env = containerEnv(objects, pod(name))
+        const listens = Number(env.get(`${name.toUpperCase()}_PORT`) ?? port)
+        const http = container(name).ports.find((p: any) => p.name === 'http')
+        assert.equal(http?.containerPort, listens, `${name}: the http port is the one it listens on`)
+      }
+    })
+
+    test('every Deployment has startup, readiness and liveness probes on its http port', () => {
+      for (const name of servicePorts.keys()) {
+        const c = container(name)
+        assert.equal(c.startupProbe?.httpGet?.port, 'http', `${name} startupProbe`)
+        assert.equal(c.readinessProbe?.httpGet?.path, '/health/ready', `${name} readinessProbe`)
+        assert.equal(c.readinessProbe.httpGet.port, 'http', `${name} readinessProbe`)
+        assert.equal(c.livenessProbe?.httpGet?.path, '/health/live', `${name} livenessProbe`)
+        assert.equal(c.livenessProbe.httpGet.port, 'http', `${name} livenessProbe`)
+      }
+    })
+
+    test('every pod is scraped for its metrics on its http port', () => {
+      for (const [name, port] of servicePorts) {
+        const annotations = deployment(name).spec.template.metadata.annotations ?? {}
+        assert.equal(annotations['prometheus.io/scrape'], 'true', name)
+        assert.equal(annotations['prometheus.io/port'], String(port), name)
+        assert.equal(annotations['prometheus.io/path'], '/metrics', name)
+      }
+    })
+
+    test('every Deployment requests CPU and memory and caps memory', () => {
+      for (const name of servicePorts.keys()) {
+        const { requests, limits } = container(name).resources ?? {}
+        assert.ok(requests?.cpu && requests?.memory, `${name} requests`)
+        assert.ok(limits?.memory, `${name} memory limit`)
+      }
+    })
+
+    test('every pod runs as non-root, without capabilities, under seccomp; services read-only', () => {
+      const namespace = ofKind(objects, 'Namespace')[0]
+      assert.equal(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted')
+      for (const workload of [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'StatefulSet')]) {
+        const { name } = workload.metadata
+        const spec = workload.spec.template.spec
+        assert.equal(spec.securityContext?.runAsNonRoot, true, name)
+        assert.ok(spec.securityContext.runAsUser > 0, `${name} runAsUser`)
+        assert.equal(spec.securityContext.seccompProfile?.type, 'RuntimeDefault', name)
+        assert.equal(spec.automountServiceAccountToken, false, name)
+        for (const c of spec.containers) {
+          assert.equal(c.securityContext?.allowPrivilegeEscalation, false, name)
+          assert.deepEqual(c.securityContext.capabilities?.drop, ['ALL'], name)
+        }
+      }
+      for (const name of servicePorts.keys()) {
+        assert.equal(container(name).securityContext.readOnlyRootFilesystem, true, name)
+        // Service links would set ORDER_PORT=tcp://… in every pod, which the services read as ports.
+        assert.equal(pod(name).enableServiceLinks, false, name)
+      }
+    })
+
+    test('the grace period outlasts the preStop sleep, the drain and a margin', () => {
+      for (const name of servicePorts.keys()) {
+        const env = containerEnv(objects, pod(name))
+        const ms = (key: string) => {
+          const value = Number(env.get(key) ?? 0)
+          assert.ok(Number.isInteger(value) && value >= 0, `${name}: ${key} is ${env.get(key)}`)
+          return value
+        }
+        // Requests in flight get SHUTDOWN_TIMEOUT_MS, set explicitly so that the sum is of what the
+        // pod uses; the gateway's are also bounded by its upstream deadline.
+        const inFlight =
+          name === 'gateway'
+            ? Math.max(ms('GATEWAY_UPSTREAM_TIMEOUT_MS'), ms('SHUTDOWN_TIMEOUT_MS'))
+            : ms('SHUTDOWN_TIMEOUT_MS')
+        assert.ok(inFlight > 0, `${name}: the bound on requests in flight is set`)
+        const drainMs = ms('SHUTDOWN_DELAY_MS') + inFlight
+        const grace = pod(name).terminationGracePeriodSeconds
+        const needed = preStopSeconds(container(name)) + drainMs / 1000 + SHUTDOWN_MARGIN_S
+        assert.ok(grace >= needed, `${name}: terminationGracePeriodSeconds ${grace} < ${needed}`)
+      }
+    })
+
+    test('every Deployment has a Service and a PodDisruptionBudget selecting its pods', () => {
+      for (const name of servicePorts.keys()) {
+        const labels = deployment(name).spec.template.metadata.labels
+        assert.ok(subset(deployment(name).spec.selector.matchLabels, labels), `${name} selector`)
+        const service = find(objects, 'Service', name)
+        assert.ok(service && subset(service.spec.selector, labels), `${name}: Service selects its pods`)
+        assert.deepEqual(
+          service.spec.ports.map((p: any) => p.targetPort),
+          ['http'],
+          `${name}: Service port`,
+        )
+        assert.equal(service.spec.type, name === 'gateway' ? 'LoadBalancer' : undefined, `${name} type`)
+        const budgets = ofKind(objects, 'PodDisruptionBudget').filter((b) =>
+          subset(b.spec.selector.matchLabels, labels),
+        )
+        assert.equal(budgets.length, 1, `${name}: one PodDisruptionBudget`)
+        // minAvailable equal to the replicas would block every node drain.
+        assert.ok(budgets[0]?.spec.maxUnavailable >= 1, `${name}: PDB maxUnavailable`)
+      }
+    })
+
+    test('payment and point scale on CPU from 1 to 10 replicas; the others do not autoscale', () => {
+      const hpas = ofKind(objects, 'HorizontalPodAutoscaler')
+      assert.deepEqual(hpas.map((h) => h.spec.scaleTargetRef.name).sort(), autoscaled)
+      for (const hpa of hpas) {
+        const target = hpa.spec.scaleTargetRef
+        assert.equal(hpa.apiVersion, 'autoscaling/v2')
+        assert.deepEqual([target.apiVersion, target.kind], ['apps/v1', 'Deployment'])
+        assert.equal(hpa.spec.minReplicas, 1)
+        assert.equal(hpa.spec.maxReplicas, 10)
+        assert.deepEqual(
+          hpa.spec.metrics.map((m: any) => [m.type, m.resource?.name, m.resource?.target?.type]),
+          [['Resource', 'cpu', 'Utilization']],
+        )
+        // A fixed count would be reset by every `kubectl apply`, fighting the autoscaler.
+        assert.equal(deployment(target.name).spec.replicas, undefined, `${target.name} replicas`)
+      }
+    })
+
+    test('objects carry the recommended labels', () => {
+      for (const object of objects) {
+        const labels = object.metadata.labels ?? {}
+        const where = `${object.kind} ${object.metadata.name}`
+        assert.equal(labels['app.kubernetes.io/part-of'], 'cafeteria', where)
+        assert.equal(labels['app.kubernetes.io/managed-by'], 'kustomize', where)
+        if (['Namespace', 'ConfigMap', 'Secret'].includes(object.kind)) continue
+        assert.ok(labels['app.kubernetes.io/name'], `${where}: name`)
+        assert.equal(labels['app.kubernetes.io/instance'], 'cafeteria', `${where}: instance`)
+        assert.ok(labels['app.kubernetes.io/component'], `${where}: component`)
+      }
+      for (const name of servicePorts.keys()) {
+        const labels = deployment(name).spec.template.metadata.labels
+        assert.equal(labels['app.kubernetes.io/name'], name)
+        assert.equal(labels['app.kubernetes.io/part-of'], 'cafeteria')
+      }
+    })
+
+    test("each database URL comes from a secret file holding only that service's own", () => {
+      for (const name of servicePorts.keys()) {
+        const env = containerEnv(objects, pod(name))
+        const variable = `${name.toUpperCase()}_DATABASE_URL`
+        assert.equal(env.has(variable), false, `${name}: ${variable} must not be a plain variable`)
+        if (name === 'gateway') {
+          assert.equal(env.has(`${variable}_FILE`), false)
+          continue
+        }
+        const file = env.get(`${variable}_FILE`)
+        assert.ok(file, `${name}: ${variable}_FILE`)
+        const mount = container(name).volumeMounts.find((m: any) => file.startsWith(`${m.mountPath}/`))
+        const volume = pod(name).volumes.find((v: any) => v.name === mount?.name)
+        assert.ok(volume?.secret, `${name}: ${file} is on a Secret volume`)
+        assert.deepEqual(
+          volume.secret.items,
+          [{ key: variable, path: file.slice(mount.mountPath.length + 1) }],
+          `${name}: the volume holds its own URL only`,
+        )
+        assert.equal(volume.secret.defaultMode, 0o440, `${name}: secret file mode`)
+        const secret = dataOf(objects, 'Secret', volume.secret.secretName)
+        if (overlay === 'prod') {
+          assert.equal(secret, undefined, 'production credentials are never in the repository')
+        } else {
+          assert.ok(secret?.[variable], `${name}: the Secret has ${variable}`)
+        }
+      }
+    })
+
+    test('log files go to a PersistentVolumeClaim, a directory per pod', () => {
+      for (const name of servicePorts.keys()) {
+        const env = containerEnv(objects, pod(name))
+        const dir = env.get('LOG_DIR')
+        assert.ok(dir, `${name}: LOG_DIR`)
+        assert.ok(dir.endsWith('/<metadata.name>'), `${name}: LOG_DIR ${dir} ends with the pod's name`)
+        const mount = container(name).volumeMounts.find((m: any) => dir.startsWith(`${m.mountPath}/`))
+        const volume = pod(name).volumes.find((v: any) => v.name === mount?.name)
+        const claim = volume?.persistentVolumeClaim?.claimName
+        assert.ok(claim && find(objects, 'PersistentVolumeClaim', claim), `${name}: ${dir} is on a PVC`)
+      }
+    })
+
+    test('every in-cluster address in the settings is a Service and port of the render', () => {
+      const addresses: string[] = []
+      for (const name of servicePorts.keys()) {
+        for (const value of containerEnv(objects, pod(name)).values()) if (value) addresses.push(value)
+      }
+      for (const secret of ofKind(objects, 'Secret')) {
+        addresses.push(...Object.values(dataOf(objects, 'Secret', secret.metadata.name) ?? {}))
+      }
+      const inCluster = addresses
+        .filter((value) => /^[a-z]+:\/\//.test(value))
+        .map((value) => new URL(value))
+        .filter((url) => !url.hostname.includes('.'))
+      assert.ok(inCluster.length >= 6, 'the services reach each other by Service name')
+      for (const url of inCluster) {
+        const service = find(objects, 'Service', url.hostname)
+        const ports = service?.spec.ports.map((p: any) => String(p.port)) ?? []
+        assert.ok(ports.includes(url.port), `${url.protocol}//${url.host}: no such Service port`)
+      }
+    })
+  })
+}
+
+test('local runs PostgreSQL, MariaDB and NATS JetStream in the cluster, on volumes', () => {
+  const objects: K8sObject[] = render('local')
+  for (const name of ['postgres', 'mariadb', 'nats']) {
+    const set = find(objects, 'StatefulSet', name)
+    assert.ok(set, `StatefulSet ${name}`)
+    assert.equal(set.spec.volumeClaimTemplates?.length, 1, `${name} keeps its data on a volume`)
+    assert.ok(find(objects, 'Service', name), `Service ${name}`)
+  }
+  const nats = find(objects, 'StatefulSet', 'nats')?.spec.template.spec.containers[0]
+  assert.ok([...nats.command, ...nats.args].some((arg: string) => ['-js', '--jetstream'].includes(arg)))
+})
+
+test('prod runs no database or broker of its own and takes its image from the registry', () => {
+  const objects = render('prod')
+  assert.deepEqual(ofKind(objects, 'StatefulSet'), [])
+  for (const d of ofKind(objects, 'Deployment')) {
+    assert.match(d.spec.template.spec.containers[0].image, /^ghcr\.io\/[^/]+\/cafeteria:[\w.-]+$/)
+  }
+})

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import { serveOne } from '../../apps/cafe/src/serve.ts'
+import { createLogger } from '../../packages/platform/src/index.ts'
+import { containerEnv, type K8sObject, ofKind, overlays, render, root } from './manifests.ts'
+
+/**
+ * Each Deployment's container, run as its pod runs it (`cafe serve <service>`) in this process,
+ * with the environment the manifests give it. Only addresses change: this machine's NATS and a
+ * stream of the test's own, an in-memory database behind the secret file, a free port, a temporary
+ * log directory, no shutdown delay. Every variable the manifests set must be one the service reads,
+ * and every probe path and the metrics path must answer.
+ */
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
+const stream = `K8S_${randomUUID().slice(0, 8).toUpperCase()}`
+const logger = createLogger({ level: 'silent' })
+
+/** Set in every run and read by nothing: proves that reads are recorded one by one. */
+const UNREAD = 'CAFE_K8S_UNREAD_SETTING'
+
+/** Variables the manifests set that no service code reads, and why. */
+const readElsewhere: Record<string, string> = {
+  // Expanded by the kubelet into LOG_DIR ($(POD_NAME)): one log directory per pod.
+  POD_NAME: 'kubelet',
+}
+
+/** What the CLI reads from `process.env` before it serves (LOG_LEVEL): names in cli.ts. */
+async function readByCli(): Promise<Set<string>> {
+  const source = await readFile(join(root, 'apps/cafe/src/cli.ts'), 'utf8')
+  return new Set([...source.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string))
+}
+
+let work: string
+let cli: Set<string>
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cafe-k8s-'))
+  cli = await readByCli()
+})
+after(async () => {
+  await rm(work, { recursive: true, force: true })
+  const nc = await connect({ servers: NATS_URL })
+  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)
+  await nc.close()
+})
+
+async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
+  const name = deployment.metadata.name
+  const { spec } = deployment.spec.template
+  const env = containerEnv(objects, spec)
+  const local: Record<string, string> = {}
+  for (const [key, value] of env) if (value !== undefined) local[key] = value
+  if (name !== 'gateway') {
+    // Without these a service would use this machine's default stream and databases.
+    assert.ok(local.NATS_URL && local.NATS_STREAM, `${name}: NATS_URL and NATS_STREAM`)
+    assert.ok(local[`${name.toUpperCase()}_DATABASE_URL_FILE`], `${name}: its database URL file`)
+    local.NATS_URL = NATS_URL
+    local.NATS_STREAM = stream
+  }
+  const database = join(work, `${name}.database-url`)
+  await writeFile(database, 'sqlite::memory:\n')
+  for (const key of Object.keys(local)) if (key.endsWith('_DATABASE_URL_FILE')) local[key] = database
+  const logDir = await mkdtemp(join(work, `${name}-logs-`))
+  if (local.LOG_DIR) local.LOG_DIR = logDir
+  // Stopping at once: a shutdown delay is for balancers, and there are none here.
+  local.SHUTDOWN_DELAY_MS = '0'
+  local.HOST = '127.0.0.1'
+  local[`${name.toUpperCase()}_PORT`] = '0'
+  local[UNREAD] = 'x'
+
+  const read = new Set<string>()
+  const recording = new Proxy(local, {
+    get(target, key) {
+      if (typeof key === 'string') read.add(key)
+      return Reflect.get(target, key)
+    },
+  })
+  const service = await serveOne(name, recording, logger)
+  const answers: Record<string, number> = {}
+  try {
+    const container = spec.containers[0]
+    const paths = ['startupProbe', 'readinessProbe', 'livenessProbe'].map((probe) => [
+      probe,
+      container[probe].httpGet.path,
+    ])
+    paths.push(['scrape', deployment.spec.template.metadata.annotations?.['prometheus.io/path']])
+    for (const [what, path] of paths) {
+      answers[`${what} ${path}`] = (await fetch(`${service.url}${path}`)).status
+    }
+  } finally {
+    await service.close()
+  }
+  const logFiles = (await readdir(logDir, { recursive: true })).filter((f) => f.endsWith('.log'))
+  return { names: [...env.keys()], read, answers, logFiles }
+}
+
+for (const overlay of overlays) {
+  describe(`pods of deploy/k8s/overlays/${overlay}`, () => {
+    const objects = render(overlay)
+    for (const deployment of ofKind(objects, 'Deployment')) {
+      const name = deployment.metadata.name
+      test(`${name}: reads every variable it is given, answers its probes and scrapes`, async () => {
+        const run = await runAsPod(objects, deployment)
+        assert.equal(run.read.has(UNREAD), false, 'only variables actually read are recorded')
+        const unread = run.names.filter((n) => !run.read.has(n) && !cli.has(n) && !(n in readElsewhere))
+        assert.deepEqual(unread, [], `${name} is given variables it never reads`)
+        for (const [probe, status] of Object.entries(run.answers)) assert.equal(status, 200, probe)
+        assert.notDeepEqual(run.logFiles, [], `${name} writes its log under LOG_DIR`)
+      })
+    }
+  })
+}
