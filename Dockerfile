@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# One image for every service: the pod's arguments choose it (`serve order`, `serve gateway`, …;
+# see deploy/k8s), or `start --memory` runs the whole system in one container. Node runs the
+# TypeScript sources as they are, so there is nothing to compile.
+ARG NODE_IMAGE=node:24-slim
+
+# Production dependencies only, exactly as locked. Only the manifests are copied first, so a
+# change of source code reuses this layer.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages/contracts/package.json packages/contracts/
+COPY packages/platform/package.json packages/platform/
+COPY services/customercenter/package.json services/customercenter/
+COPY services/drink/package.json services/drink/
+COPY services/gateway/package.json services/gateway/
+COPY services/order/package.json services/order/
+COPY services/payment/package.json services/payment/
+COPY services/point/package.json services/point/
+COPY apps/cafe/package.json apps/cafe/
+# No install scripts run: no production dependency has one (the `node` development pin does; the
+# image brings its own Node).
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
+WORKDIR /app
+# node_modules with the workspace links (@cafeteria/* → ../../packages/…) the sources resolve.
+COPY --from=deps /app ./
+COPY packages ./packages
+COPY services ./services
+COPY apps ./apps
+# The image's `node` user, by number so that Kubernetes can check runAsNonRoot.
+USER 1000:1000
+EXPOSE 8080 8081 8082 8083 8084 8085
+ENTRYPOINT ["node", "apps/cafe/src/cli.ts"]
+CMD ["serve", "gateway"]
