@@ -78,6 +78,18 @@ export function configReader(env: Env) {
       if (!URL.canParse(value)) problems.push(`${name}: "${value}" is not a URL`)
       return value
     },
+    /** One URL or a comma-separated list of them (a service's replicas). */
+    urls(name: string, fallback: string): string[] {
+      const value = raw(name) ?? fallback
+      const urls = value
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== '')
+      const bad = urls.filter((u) => !URL.canParse(u))
+      if (urls.length === 0 || bad.length > 0)
+        problems.push(`${name}: "${value}" is not a URL or a comma-separated list of URLs`)
+      return urls
+    },
     /** Throws one ConfigError naming every bad setting read so far. */
     done(): void {
       if (problems.length > 0) throw new ConfigError(problems)

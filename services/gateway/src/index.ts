@@ -12,6 +12,7 @@ import {
 import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
+import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
 
 export interface GatewayOptions {
   readonly env: Env
@@ -25,32 +26,35 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const host = read.string('HOST', '0.0.0.0')
   const port = read.int('GATEWAY_PORT', options.defaults?.port ?? 8080, { max: 65535 })
   const timeoutMs = read.int('GATEWAY_UPSTREAM_TIMEOUT_MS', 5000, { min: 1 })
-  const upstreams = Object.fromEntries(
-    (Object.keys(upstreamDefaults) as Upstream[]).map((name) => [
-      name,
-      read.url(`${name.toUpperCase()}_URL`, upstreamDefaults[name]),
-    ]),
-  ) as Record<Upstream, string>
+  const names = Object.keys(upstreamDefaults) as Upstream[]
+  // `ORDER_URL=http://a:8081,http://b:8081`: a service's replicas, balanced.
+  const urls = Object.fromEntries(
+    names.map((name) => [name, read.urls(`${name.toUpperCase()}_URL`, upstreamDefaults[name])]),
+  ) as Record<Upstream, string[]>
+  const replicasFile = read.optional('REPLICAS_FILE')
   const logFiles = logFileSettings(read)
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
   const app = await createHttpApp({ name: 'gateway', logger: log, metrics: createServiceMetrics('gateway') })
   app.addHook('onClose', closeLog)
+  const balancers = upstreamBalancers(names, urls, { log, timeoutMs, replicasFile })
+  app.addHook('onClose', () => balancers.close())
+  // Docs ask any ready replica.
+  const upstreams = {} as Record<Upstream, string>
+  for (const name of names) Object.defineProperty(upstreams, name, { get: () => balancers[name].pick() })
   for (const route of routes) {
     await app.register(proxy, {
-      upstream: upstreams[route.upstream],
+      // Names the upstream for the proxy's URL handling; the dispatcher picks the replica.
+      upstream: urls[route.upstream][0] as string,
       prefix: route.prefix,
       rewritePrefix: route.prefix,
       httpMethods: [...route.methods],
       disableRequestLogging: true,
-      undici: {
-        connections: 128,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      },
+      undici: proxyDispatcher(balancers[route.upstream], timeoutMs) as never,
+      // Bodies parsed here (small JSON) rather than streamed through: a request that could not
+      // reach one replica can then be sent to another.
+      proxyPayloads: false,
       replyOptions: {
         // One request id in the gateway's access line and the service's.
         rewriteRequestHeaders: (request, headers) => {
@@ -82,7 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   })
   const address = app.server.address()
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`
-  log.info({ url, upstreams }, 'gateway started')
+  log.info({ url, upstreams: urls }, 'gateway started')
   return {
     name: 'gateway',
     url,

@@ -17,8 +17,12 @@ export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {
   routes(app, ctx) {
     const paymentCalls = ctx.callPolicy('payment', ctx.config.paymentCalls)
     const pointCalls = ctx.callPolicy('point', ctx.config.pointCalls)
-    const payments = paymentGateway({ baseUrl: ctx.config.paymentUrl, policy: paymentCalls })
-    const points = pointGateway({ baseUrl: ctx.config.pointUrl, policy: pointCalls })
+    const replicas = {
+      log: ctx.log,
+      ...(ctx.config.replicasFile && { replicasFile: ctx.config.replicasFile }),
+    }
+    const payments = paymentGateway({ baseUrl: ctx.config.paymentUrls, policy: paymentCalls, ...replicas })
+    const points = pointGateway({ baseUrl: ctx.config.pointUrls, policy: pointCalls, ...replicas })
     ctx.onClose(() => Promise.all([payments.close(), points.close()]).then(() => undefined))
     orderRoutes(app, ctx, { payments, points })
     ctx.onClose(startUpkeep(ctx))

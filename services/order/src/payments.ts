@@ -1,4 +1,9 @@
-import { createHttpClient, type ResilientCallPolicy, UpstreamUnavailable } from '@cafeteria/platform'
+import {
+  createHttpClient,
+  type HttpClientOptions,
+  type ResilientCallPolicy,
+  UpstreamUnavailable,
+} from '@cafeteria/platform'
 
 export type PaymentResult =
   | { readonly ok: true; readonly paymentId: number }
@@ -12,7 +17,9 @@ export interface PaymentGateway {
 }
 
 /** The synchronous call order → payment; payment is idempotent per order id. */
-export function paymentGateway(options: { baseUrl: string; policy: ResilientCallPolicy }): PaymentGateway {
+export function paymentGateway(
+  options: Omit<HttpClientOptions, 'name' | 'policy'> & { policy: ResilientCallPolicy },
+): PaymentGateway {
   const client = createHttpClient({ name: 'payment', ...options })
   return {
     async pay(request) {

@@ -1,4 +1,4 @@
-import { type CallPolicy, createHttpClient, UpstreamUnavailable } from '@cafeteria/platform'
+import { createHttpClient, type HttpClientOptions, UpstreamUnavailable } from '@cafeteria/platform'
 import type { Order } from './domain.ts'
 
 export type DeductResult =
@@ -11,7 +11,7 @@ export interface PointGateway {
 }
 
 /** The synchronous call order → point on cancel; the point service deducts once per order. */
-export function pointGateway(options: { baseUrl: string; policy: CallPolicy }): PointGateway {
+export function pointGateway(options: Omit<HttpClientOptions, 'name'>): PointGateway {
   const client = createHttpClient({ name: 'point', ...options })
   return {
     async deduct(order) {

@@ -1,4 +1,5 @@
-import { Pool } from 'undici'
+import { createLogger, type Logger } from '../logger.ts'
+import { createBalancer } from './balancer.ts'
 
 export interface CallOptions {
   /** The callee makes the same effect once however often it is asked, so a failed call may be repeated. */
@@ -65,7 +66,12 @@ export interface HttpClient {
 export interface HttpClientOptions {
   /** Names the callee in errors and logs. */
   readonly name: string
-  readonly baseUrl: string
+  /** The callee, or its replicas (balanced; see `createBalancer`). */
+  readonly baseUrl: string | readonly string[]
+  /** Follows the callee's replicas as the distributed runner lists them (`REPLICAS_FILE`). */
+  readonly replicasFile?: string
+  /** Where a balancer over several replicas reports replicas leaving and rejoining. */
+  readonly log?: Logger
   /** Deadline of a call when no policy is given; a policy brings its own. */
   readonly timeoutMs?: number
   readonly connections?: number
@@ -78,14 +84,23 @@ export interface HttpClientOptions {
  * returned for the caller to interpret.
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const pool = new Pool(options.baseUrl, { connections: options.connections ?? 64, pipelining: 1 })
+  const urls = typeof options.baseUrl === 'string' ? [options.baseUrl] : options.baseUrl
+  const upstream = createBalancer({
+    name: options.name,
+    urls,
+    log: options.log ?? createLogger({ level: 'silent' }),
+    ...(options.replicasFile && { replicasFile: options.replicasFile }),
+    pool: { connections: options.connections ?? 64 },
+  })
   const policy = options.policy ?? deadlinePolicy(options.timeoutMs ?? 5000)
   return {
     async send(method, path, body, { headers = {}, idempotent = false } = {}) {
       try {
         return await policy.execute(
           async (signal) => {
-            const response = await pool.request({
+            // A replica that refuses the connection is skipped at once; a retry (idempotent calls
+            // only, by the policy) goes to the next replica.
+            const response = await upstream.request({
               method,
               path,
               headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
@@ -110,6 +125,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw new UpstreamUnavailable(options.name, timedOut ? 'timeout' : 'failed', detail, { cause: error })
       }
     },
-    close: () => pool.close(),
+    close: () => upstream.close(),
   }
 }

@@ -1,0 +1,51 @@
+import { type BalancedRequest, type Balancer, createBalancer, type Logger } from '@cafeteria/platform'
+
+/** One balancer per upstream service, shared by every route to it. */
+export function upstreamBalancers<U extends string>(
+  names: readonly U[],
+  urls: Readonly<Record<U, readonly string[]>>,
+  options: { log: Logger; timeoutMs: number; replicasFile: string | undefined },
+): Record<U, Balancer> & { close(): Promise<void> } {
+  const { log, timeoutMs, replicasFile } = options
+  const balancers = {} as Record<U, Balancer>
+  for (const name of names) {
+    balancers[name] = createBalancer({
+      name,
+      urls: urls[name],
+      log,
+      ...(replicasFile && { replicasFile }),
+      pool: { connections: 128, keepAliveTimeout: 30_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+    })
+  }
+  return Object.assign(balancers, {
+    close: async () => {
+      await Promise.all(names.map((name) => balancers[name].close()))
+    },
+  })
+}
+
+type Callback = (error: Error | null, response?: unknown) => void
+
+/**
+ * The balancer as @fastify/reply-from's dispatcher (it takes any object with undici's
+ * `request(options, callback)`): every proxied request goes to a ready replica. A request that
+ * never reached one is sent to the next; one that reached a replica whose connection then broke
+ * is sent again only when repeating it is safe: a read, or a request carrying an
+ * `Idempotency-Key` (the order service answers a repeat with the first outcome).
+ */
+export function proxyDispatcher(balancer: Balancer, timeoutMs: number) {
+  return {
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    request(options: BalancedRequest & { origin?: unknown }, callback: Callback) {
+      const { origin: _origin, ...request } = options
+      const headers = request.headers as Record<string, unknown> | undefined
+      const retryIfReached =
+        request.method === 'GET' || request.method === 'HEAD' || headers?.['idempotency-key'] !== undefined
+      balancer.request({ ...request, retryIfReached }).then(
+        (response) => callback(null, response),
+        (error: Error) => callback(error),
+      )
+    },
+  }
+}
