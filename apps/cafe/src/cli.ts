@@ -1,6 +1,8 @@
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, createLogger } from '@cafeteria/platform'
-import { startDistributed } from './distributed.ts'
+import { requestRestart } from './control.ts'
+import { parseReplicas, startDistributed } from './distributed.ts'
 import { startEmbedded } from './embedded.ts'
 import { serveOne } from './serve.ts'
 
@@ -10,6 +12,10 @@ const usage = `usage: cafe <command>
     --memory             keep nothing on disk (same as CAFE_DATA_DIR=:memory:)
     --data-dir <dir>     where the SQLite files live (default ./data, or CAFE_DATA_DIR)
   start --distributed    run one process per service against PostgreSQL, MariaDB and NATS JetStream
+    --replicas <list>    processes per service, as in point=2,order=2 (default one each)
+    --run-dir <dir>      control socket and replica list (default ./run, or CAFE_RUN_DIR)
+  restart <service>      rolling restart of a service's replicas under a running start --distributed
+    --run-dir <dir>      the run directory of that runner
   serve <service>        run one service (what each process of distributed mode runs)
   bench [options]        load-test the gateway; see 'cafe bench --help'
   dlq <command>          list, show, replay or drop dead letters; see 'cafe dlq help'
@@ -26,13 +32,20 @@ async function main(argv: string[]): Promise<void> {
           distributed: { type: 'boolean', default: false },
           memory: { type: 'boolean', default: false },
           'data-dir': { type: 'string' },
+          replicas: { type: 'string' },
+          'run-dir': { type: 'string' },
         },
       })
+      if (!values.distributed && (values.replicas || values['run-dir']))
+        throw new Error('--replicas and --run-dir go with --distributed')
       const env = { ...process.env }
       if (values.memory) env.CAFE_DATA_DIR = ':memory:'
       if (values['data-dir']) env.CAFE_DATA_DIR = values['data-dir']
       const system = values.distributed
-        ? await startDistributed(env, logger)
+        ? await startDistributed(env, logger, {
+            replicas: parseReplicas(values.replicas ?? ''),
+            ...(values['run-dir'] && { runDir: values['run-dir'] }),
+          })
         : await startEmbedded(env, logger)
       const where = system.url.replace('127.0.0.1', 'localhost')
       process.stdout.write(
@@ -46,6 +59,19 @@ async function main(argv: string[]): Promise<void> {
       if (!name) throw new Error('serve needs a service name')
       const service = await serveOne(name, process.env, logger)
       onSignal(() => service.close())
+      return
+    }
+    case 'restart': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'run-dir': { type: 'string' } },
+      })
+      const service = positionals[0]
+      if (!service || positionals.length > 1)
+        throw new Error('usage: cafe restart <service> [--run-dir <dir>]')
+      const runDir = resolve(values['run-dir'] ?? process.env.CAFE_RUN_DIR ?? 'run')
+      process.exitCode = await requestRestart(join(runDir, 'control.sock'), service, process.stdout)
       return
     }
     case 'bench': {

@@ -1,72 +1,214 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import type { Env, Logger } from '@cafeteria/platform'
+import { configReader, type Env, type Logger } from '@cafeteria/platform'
+import { type ControlServer, startControlServer } from './control.ts'
+import { freePort } from './process.ts'
 import { GATEWAY_PORT, services, urlVariable } from './services.ts'
+import { type Supervised, supervise } from './supervisor.ts'
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
 
+export interface DistributedOptions {
+  /** Processes per back-end service (`--replicas point=2,order=2`); one for any not named. */
+  readonly replicas?: Readonly<Record<string, number>>
+  /** Where the control socket and the replicas file live (`--run-dir`, `CAFE_RUN_DIR`, `./run`). */
+  readonly runDir?: string
+}
+
+export interface ReplicaStatus {
+  readonly replica: number
+  readonly url: string
+  readonly pid: number | undefined
+}
+
+/** One step of a rolling restart, as the `restart` command shows it. */
+export type RolloutStep = { readonly step: string } & Record<string, unknown>
+
 export interface DistributedSystem {
   readonly url: string
+  readonly runDir: string
+  status(): Record<string, ReplicaStatus[]>
+  /** Replaces the service's replicas one at a time; see `rollout` below. */
+  restart(service: string, report: (step: RolloutStep) => void): Promise<void>
   stop(): Promise<void>
 }
 
+/** `point=2,order=2` → `{ point: 2, order: 2 }`; only back-end services, 1–16 each. */
+export function parseReplicas(text: string): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const part of text.split(',').filter((p) => p.trim() !== '')) {
+    const [name = '', count = ''] = part.split('=').map((s) => s.trim())
+    if (name === 'gateway') throw new Error('the gateway runs once: it is the one port clients use')
+    if (!services.some((s) => s.definition.name === name))
+      throw new Error(`--replicas: unknown service "${name}"`)
+    if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 16)
+      throw new Error(`--replicas: "${part}" needs a count from 1 to 16, as in ${name}=2`)
+    counts[name] = Number(count)
+  }
+  return counts
+}
+
 /**
- * Distributed mode on one machine: a process per service, as on Kubernetes, against the
- * PostgreSQL, MariaDB and NATS servers named by the environment.
+ * Distributed mode on one machine: a process per service replica, as on Kubernetes, against the
+ * PostgreSQL, MariaDB and NATS servers named by the environment. Each process is supervised
+ * (restarted with backoff when it dies); the gateway and the order service balance over the
+ * replicas of the services they call, following `<run dir>/replicas.json`, which the runner
+ * rewrites when a rolling restart swaps a replica for a new one. `cafe restart <service>` asks
+ * for that over `<run dir>/control.sock`.
  */
-export async function startDistributed(env: Env, logger: Logger): Promise<DistributedSystem> {
-  const port = (name: string, fallback: number) => Number(env[`${name.toUpperCase()}_PORT`] ?? fallback)
-  const url = (name: string, fallback: number) => `http://127.0.0.1:${port(name, fallback)}`
-  const wiring = Object.fromEntries(
-    services.map(({ definition: { name }, port: fallback }) => [
-      urlVariable(name),
-      env[urlVariable(name)] ?? url(name, fallback),
-    ]),
-  )
-  const children: ChildProcess[] = []
+export async function startDistributed(
+  env: Env,
+  logger: Logger,
+  options: DistributedOptions = {},
+): Promise<DistributedSystem> {
+  const read = configReader(env)
+  const shutdownDelayMs = read.int('SHUTDOWN_DELAY_MS', 2000)
+  const shutdownTimeoutMs = read.int('SHUTDOWN_TIMEOUT_MS', 10_000)
+  read.done()
+  // A process gets its whole drain and a margin before it is killed.
+  const graceMs = shutdownDelayMs + shutdownTimeoutMs + 5000
+  const runDir = resolve(options.runDir ?? env.CAFE_RUN_DIR ?? 'run')
+  await mkdir(runDir, { recursive: true })
+  const replicasFile = join(runDir, 'replicas.json')
+  const log = logger.child({ component: 'runner' })
+  const urlOf = (port: number) => `http://127.0.0.1:${port}`
+
+  // Replica 0 on the service's configured port, further ones on free ports.
+  const plan = new Map<string, number[]>()
+  for (const { definition, port } of services) {
+    const name = definition.name
+    const first = Number(env[`${name.toUpperCase()}_PORT`] ?? port)
+    const more = await Promise.all(
+      Array.from({ length: (options.replicas?.[name] ?? 1) - 1 }, () => freePort()),
+    )
+    plan.set(name, [first, ...more])
+  }
+  // A URL set by hand (a service run elsewhere) is left alone; the others follow the replicas.
+  const managed = services.map((s) => s.definition.name).filter((name) => !env[urlVariable(name)])
+  const wiring: Record<string, string> = { REPLICAS_FILE: replicasFile }
+  for (const name of managed) wiring[urlVariable(name)] = (plan.get(name) ?? []).map(urlOf).join(',')
+
+  const slots = new Map<string, Supervised[]>()
+  const publish = async () => {
+    const lists: Record<string, string[]> = {}
+    for (const name of managed) lists[name] = (slots.get(name) ?? []).map((s) => s.url)
+    // Readers poll the file: a rename replaces it whole, never half-written.
+    await writeFile(`${replicasFile}.next`, `${JSON.stringify(lists, null, 2)}\n`)
+    await rename(`${replicasFile}.next`, replicasFile)
+  }
+  const launch = (name: string, replica: number, port: number) =>
+    supervise({
+      service: name,
+      replica,
+      command: process.execPath,
+      args: [cli, 'serve', name],
+      env: { ...env, ...wiring, [`${name.toUpperCase()}_PORT`]: String(port) },
+      url: urlOf(port),
+      log,
+    })
+  const started = async (name: string, replica: number, port: number) => {
+    const child = launch(name, replica, port)
+    try {
+      await child.ready()
+    } catch (error) {
+      await child.stop(graceMs)
+      throw error
+    }
+    log.info({ service: name, replica, pid: child.pid, url: child.url }, 'service process ready')
+    return child
+  }
+
+  let control: ControlServer | undefined
+  const everything = () => [...slots.values()].flat()
   const stop = async () => {
-    for (const child of [...children].reverse()) await terminate(child)
+    await control?.close()
+    // The entry point first, so nothing new comes in; then every back end, each draining.
+    const gateway = slots.get('gateway') ?? []
+    await Promise.all(gateway.map((s) => s.stop(graceMs)))
+    await Promise.all(
+      everything()
+        .filter((s) => !gateway.includes(s))
+        .map((s) => s.stop(graceMs)),
+    )
+  }
+
+  const restarting = new Set<string>()
+  /**
+   * Surge, one replica at a time: a new process on a new port; once it is ready it replaces the
+   * old one in the replicas file; then the old one drains (SIGTERM: not ready at once, serving
+   * for SHUTDOWN_DELAY_MS while balancers notice, then finishing what it has) and exits.
+   */
+  const restart = async (name: string, report: (step: RolloutStep) => void) => {
+    const current = slots.get(name)
+    if (!current || name === 'gateway')
+      throw new RolloutRefused(404, `no back-end service "${name}" (the gateway is not restarted this way)`)
+    if (restarting.has(name)) throw new RolloutRefused(409, `a restart of ${name} is already under way`)
+    restarting.add(name)
+    try {
+      log.info({ service: name, replicas: current.length }, 'rolling restart started')
+      for (let replica = 0; replica < current.length; replica++) {
+        const old = current[replica] as Supervised
+        const port = await freePort()
+        report({ step: 'starting', service: name, replica, url: urlOf(port) })
+        const fresh = await started(name, replica, port)
+        current[replica] = fresh
+        await publish()
+        report({ step: 'ready', service: name, replica, url: fresh.url, pid: fresh.pid })
+        // Balancers poll the file every 200 ms; the old replica's drain covers any that are late.
+        await sleep(500)
+        report({ step: 'draining', service: name, replica, url: old.url, pid: old.pid })
+        await old.stop(graceMs)
+        report({ step: 'replaced', service: name, replica, url: old.url, pid: old.pid })
+      }
+      log.info({ service: name }, 'rolling restart done')
+    } finally {
+      restarting.delete(name)
+    }
+  }
+
+  const system: DistributedSystem = {
+    url: urlOf(Number(env.GATEWAY_PORT ?? GATEWAY_PORT)),
+    runDir,
+    status: () =>
+      Object.fromEntries(
+        [...slots].map(([name, list]) => [
+          name,
+          list.map((s, replica) => ({ replica, url: s.url, pid: s.pid })),
+        ]),
+      ),
+    restart,
+    stop,
   }
   try {
-    const plan = [
-      ...services.map((s) => ({ name: s.definition.name, port: s.port })),
-      { name: 'gateway', port: GATEWAY_PORT },
-    ]
-    for (const { name, port: fallback } of plan) {
-      const child = spawn(process.execPath, [cli, 'serve', name], {
-        env: { ...env, ...wiring },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      })
-      children.push(child)
-      await waitReady(child, name, url(name, fallback))
-      logger.info({ service: name, pid: child.pid, url: url(name, fallback) }, 'service process ready')
+    for (const name of managed) slots.set(name, [])
+    await publish()
+    // Callees before callers; a service's first replica before the others (it creates the
+    // database and runs the migrations), the others together.
+    for (const [name, ports] of plan) {
+      const [first, ...more] = ports as [number, ...number[]]
+      const list: Supervised[] = []
+      slots.set(name, list)
+      list.push(await started(name, 0, first))
+      list.push(...(await Promise.all(more.map((port, i) => started(name, i + 1, port)))))
+      if (managed.includes(name)) await publish()
     }
-    return { url: url('gateway', GATEWAY_PORT), stop }
+    slots.set('gateway', [await started('gateway', 0, Number(env.GATEWAY_PORT ?? GATEWAY_PORT))])
+    control = await startControlServer(join(runDir, 'control.sock'), system, log)
+    return system
   } catch (error) {
     await stop()
     throw error
   }
 }
 
-async function waitReady(child: ChildProcess, name: string, base: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} during start-up`)
-    const ok = await fetch(`${base}/health/ready`)
-      .then((r) => r.ok)
-      .catch(() => false)
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 100))
+/** A restart that cannot be done: the HTTP status the control channel answers with. */
+export class RolloutRefused extends Error {
+  readonly status: number
+  constructor(status: number, message: string) {
+    super(message)
+    this.name = 'RolloutRefused'
+    this.status = status
   }
-  throw new Error(`${name} was not ready at ${base} within ${timeoutMs} ms`)
-}
-
-/** SIGTERM lets the service drain; SIGKILL only if it does not exit in time. */
-async function terminate(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-  await exited
-  clearTimeout(timer)
 }
