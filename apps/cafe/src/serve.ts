@@ -9,6 +9,13 @@ import {
 } from '@cafeteria/platform'
 import { findService, GATEWAY_PORT } from './services.ts'
 
+/**
+ * A process of distributed mode has balancers in front of it (the gateway's, order's, a
+ * Kubernetes Service): on SIGTERM it keeps serving this long after turning not ready, a few of
+ * their readiness checks (every 500 ms), before it closes its listener.
+ */
+const SHUTDOWN_DELAY_MS = 2000
+
 /** Distributed mode: one process runs one service against PostgreSQL/MariaDB and JetStream. */
 export async function serveOne(
   name: string,
@@ -16,7 +23,11 @@ export async function serveOne(
   logger: Logger,
 ): Promise<RunningService & { close(): Promise<void> }> {
   if (name === 'gateway') {
-    const gateway = await startGateway({ env, logger, defaults: { port: GATEWAY_PORT } })
+    const gateway = await startGateway({
+      env,
+      logger,
+      defaults: { port: GATEWAY_PORT, shutdownDelayMs: SHUTDOWN_DELAY_MS },
+    })
     return { ...gateway, close: () => gateway.stop() }
   }
   const entry = findService(name)
@@ -39,7 +50,11 @@ export async function serveOne(
       env,
       bus,
       logger,
-      defaults: { port: entry.port, databaseUrl: entry.distributedDatabase },
+      defaults: {
+        port: entry.port,
+        databaseUrl: entry.distributedDatabase,
+        shutdownDelayMs: SHUTDOWN_DELAY_MS,
+      },
     })
     return {
       ...service,

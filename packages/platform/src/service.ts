@@ -12,6 +12,7 @@ import { appendToOutbox, toEnvelope } from './events/outbox.ts'
 import { type Relay, startRelay } from './events/relay.ts'
 import { startInboxRetention } from './events/retention.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
+import { drainHttp } from './http/drain.ts'
 import { type CallPolicySettings, createCallPolicy, type ResilientCallPolicy } from './http/resilience.ts'
 import type { Logger } from './logger.ts'
 import { logFileSettings, serviceLogger } from './observability/log-files.ts'
@@ -70,15 +71,12 @@ export interface RuntimeSettings {
   readonly maxAttempts: number
   readonly consumerConcurrency: number
   readonly outboxPollMs: number
+  readonly shutdownDelayMs: number
   readonly shutdownTimeoutMs: number
   readonly inboxRetentionHours: number
 }
 
-export function runtimeSettings(
-  read: ConfigReader,
-  name: string,
-  defaults: { port: number; databaseUrl: string },
-) {
+export function runtimeSettings(read: ConfigReader, name: string, defaults: ServiceDefaults) {
   const prefix = name.toUpperCase()
   return {
     host: read.string('HOST', '0.0.0.0'),
@@ -89,10 +87,18 @@ export function runtimeSettings(
     maxAttempts: read.int('CONSUMER_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
     consumerConcurrency: read.int('CONSUMER_CONCURRENCY', 64, { min: 1, max: 4096 }),
     outboxPollMs: read.int('OUTBOX_POLL_MS', 1000, { min: 10 }),
+    shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', defaults.shutdownDelayMs ?? 0),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0 }),
     // Longer than the broker keeps events (7 days), so a redelivery always finds its inbox entry.
     inboxRetentionHours: read.int('INBOX_RETENTION_HOURS', 8 * 24, { min: 7 * 24 + 1 }),
   } satisfies RuntimeSettings
+}
+
+export interface ServiceDefaults {
+  readonly port: number
+  readonly databaseUrl: string
+  /** Embedded mode has no balancer in front to wait for: 0 unless `SHUTDOWN_DELAY_MS` says. */
+  readonly shutdownDelayMs?: number
 }
 
 export interface RunningService {
@@ -106,7 +112,7 @@ export interface StartOptions {
   readonly env: Env
   readonly bus: Bus
   readonly logger: Logger
-  readonly defaults: { port: number; databaseUrl: string }
+  readonly defaults: ServiceDefaults
 }
 
 /**
@@ -247,10 +253,9 @@ export async function startService<DB, C>(
 
     let stopping: Promise<void> | undefined
     const stop = async () => {
-      // Not ready first (load balancers stop sending), then stop taking connections and finish
-      // the requests in flight, then finish the events in hand, then publish what they emitted.
-      app.markNotReady()
-      await withTimeout(app.close(), runtime.shutdownTimeoutMs, () => log.warn('HTTP drain timed out'))
+      // Not ready first, still serving while balancers stop sending; then stop taking connections
+      // and finish the requests in flight, then the events in hand, then publish what they emitted.
+      await drainHttp(app, { delayMs: runtime.shutdownDelayMs, timeoutMs: runtime.shutdownTimeoutMs }, log)
       await subscription?.stop()
       await relay
         .flush()

@@ -2,6 +2,7 @@ import {
   configReader,
   createHttpApp,
   createServiceMetrics,
+  drainHttp,
   type Env,
   type Logger,
   logFileSettings,
@@ -17,7 +18,7 @@ import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
 export interface GatewayOptions {
   readonly env: Env
   readonly logger: Logger
-  readonly defaults?: { port: number }
+  readonly defaults?: { port: number; shutdownDelayMs?: number }
 }
 
 /** The one public entry point: routes each public path to the service that owns it. */
@@ -32,6 +33,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     names.map((name) => [name, read.urls(`${name.toUpperCase()}_URL`, upstreamDefaults[name])]),
   ) as Record<Upstream, string[]>
   const replicasFile = read.optional('REPLICAS_FILE')
+  const drain = {
+    delayMs: read.int('SHUTDOWN_DELAY_MS', options.defaults?.shutdownDelayMs ?? 0),
+    timeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000),
+  }
   const logFiles = logFileSettings(read)
   read.done()
 
@@ -91,9 +96,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     name: 'gateway',
     url,
     app,
-    async stop() {
-      app.markNotReady()
-      await app.close()
-    },
+    stop: () => drainHttp(app, drain, log),
   }
 }

@@ -37,7 +37,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     // One access-log line per request, written by the onResponse hook below, instead of two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    return503OnClosing: true,
+    // A request that arrives on a kept-alive connection as the listener closes is still served.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
@@ -50,6 +51,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   })
   app.decorate('markNotReady', () => {
     closing = true
+  })
+  // Once shutting down, every response (those already in flight too) ends its connection, so
+  // keep-alive clients (a balancer's pool) reconnect, to another replica, and none is left idle.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 
   // Probes and scrapes come every few seconds and say nothing about the traffic: no line, no
