@@ -1,33 +1,49 @@
 import { mkdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startGateway } from '@cafeteria/gateway'
 import {
   type Bus,
+  type Checkpointer,
+  ConfigError,
   type Env,
   type Logger,
   openLocalBus,
   type RunningService,
+  startCheckpointer,
   startService,
 } from '@cafeteria/platform'
 import { GATEWAY_PORT, services, urlVariable } from './services.ts'
+import { startThread } from './thread.ts'
+
+export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'stop'>
 
 export interface EmbeddedSystem {
   readonly url: string
   readonly dataDir: string | undefined
-  readonly running: readonly RunningService[]
+  /** How many threads the services are spread over. */
+  readonly threads: number
+  readonly running: readonly EmbeddedService[]
   stop(): Promise<void>
 }
 
 /**
+ * The services a second thread runs: the consumers and payment, while the main thread keeps the
+ * request path (gateway and order), so each core carries about half of an order's work.
+ */
+const SECOND_THREAD = ['payment', 'point', 'drink', 'customercenter']
+
+/**
  * Embedded mode: every service in this one process, each on its own port with its own SQLite
- * database, and the durable in-process bus between them. `CAFE_DATA_DIR=:memory:` keeps
- * nothing on disk.
+ * database, and the durable in-process bus between them. With a data directory the services
+ * are spread over two threads (`CAFE_THREADS=1` keeps one) that share the bus log;
+ * `CAFE_DATA_DIR=:memory:` keeps nothing on disk and runs in one thread.
  */
 export async function startEmbedded(
   env: Env,
   logger: Logger,
   options: {
-    /** Wraps the bus the services share, e.g. to observe or disturb its deliveries. */
+    /** Wraps the bus the services share, e.g. to observe or disturb its deliveries (one thread). */
     decorateBus?: (bus: Bus) => Bus
   } = {},
 ): Promise<EmbeddedSystem> {
@@ -36,23 +52,50 @@ export async function startEmbedded(
   const dataDir = memory ? undefined : resolve(setting)
   if (dataDir) mkdirSync(dataDir, { recursive: true })
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ':memory:')
-  const log = openLocalBus({ path: file('bus'), sync: env.SQLITE_SYNC === 'full' ? 'full' : 'normal' })
-  const bus = options.decorateBus?.(log) ?? log
+  const sync = env.SQLITE_SYNC === 'full' ? 'full' : 'normal'
+  const threads = threadCount(env, { memory, decorated: Boolean(options.decorateBus) })
+  const elsewhere = threads > 1 ? SECOND_THREAD : []
 
-  const running: RunningService[] = []
+  const log = openLocalBus({ path: file('bus'), sync, shared: threads > 1 })
+  const bus = options.decorateBus?.(log) ?? log
+  const running: EmbeddedService[] = []
+  const stopThread: Array<() => Promise<void>> = []
+  let checkpointer: Checkpointer | undefined
   const stop = async () => {
-    for (const service of [...running].reverse()) await service.stop()
+    await checkpointer?.stop()
+    for (const service of [...running].reverse()) {
+      if (!elsewhere.includes(service.name)) await service.stop()
+    }
+    for (const stopIt of stopThread) await stopIt()
     await bus.close()
   }
   try {
     // Services and the gateway find each other at the addresses they actually got (ports may be ephemeral).
     const wired: Record<string, string | undefined> = { ...env }
+    const databaseUrl = (name: string) => `sqlite:${file(name)}`
+    if (elsewhere.length > 0) {
+      const thread = await startThread(
+        {
+          env: wired,
+          services: elsewhere,
+          busPath: file('bus'),
+          sync,
+          databaseUrl: Object.fromEntries(elsewhere.map((name) => [name, databaseUrl(name)])),
+          logLevel: logger.level,
+        },
+        logger,
+      )
+      stopThread.push(thread.stop)
+      running.push(...thread.services)
+      for (const { name, url } of thread.services) wired[urlVariable(name)] = url
+    }
     for (const { definition, port } of services) {
+      if (elsewhere.includes(definition.name)) continue
       const service = await startService(definition, {
         env: wired,
         bus,
         logger,
-        defaults: { port, databaseUrl: `sqlite:${file(definition.name)}` },
+        defaults: { port, databaseUrl: databaseUrl(definition.name) },
       })
       running.push(service)
       wired[urlVariable(definition.name)] = service.url
@@ -63,9 +106,23 @@ export async function startEmbedded(
       defaults: { port: GATEWAY_PORT },
     })
     running.push(gateway)
-    return { url: gateway.url, dataDir, running, stop }
+    if (dataDir)
+      checkpointer = startCheckpointer(['bus', ...services.map((s) => s.definition.name)].map(file))
+    return { url: gateway.url, dataDir, threads, running, stop }
   } catch (error) {
     await stop()
     throw error
   }
+}
+
+/**
+ * Two threads where there are two cores to use, the log is a file both can open, and no test
+ * wraps the bus (a wrapper lives in one thread).
+ */
+function threadCount(env: Env, { memory, decorated }: { memory: boolean; decorated: boolean }): number {
+  const setting = env.CAFE_THREADS
+  if (setting !== undefined && setting !== '1' && setting !== '2')
+    throw new ConfigError([`CAFE_THREADS: "${setting}" is not 1 or 2`])
+  if (memory || decorated) return 1
+  return Number(setting ?? (availableParallelism() > 1 ? 2 : 1))
 }

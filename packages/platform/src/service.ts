@@ -5,7 +5,7 @@ import { type ConfigReader, configReader, type Env } from './config.ts'
 import { type Database, type Dialect, openDatabase } from './db/database.ts'
 import { migrate, type ServiceMigration } from './db/migrate.ts'
 import { type PlatformTables, platformMigrations } from './db/platform-tables.ts'
-import { afterCommit, inTransaction } from './db/transaction.ts'
+import { afterCommit } from './db/transaction.ts'
 import { createConsumer, type EventHandlers, type Outcome } from './events/consumer.ts'
 import { countDeadLetters, startReplayWorker } from './events/dead-letters.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
@@ -168,7 +168,7 @@ export async function startService<DB, C>(
       log,
       metrics,
       now: () => new Date(),
-      transaction: (work) => inTransaction(database.db, work),
+      transaction: (work) => database.transaction(work),
       afterCommit,
       async emit(trx, events) {
         const now = new Date()

@@ -5,7 +5,8 @@ import type { DeliverySettings } from './settings.ts'
 import { type CustomercenterTables, claimDue, saveAttempt } from './store.ts'
 
 export interface DispatcherOptions {
-  readonly db: ServiceDb<CustomercenterTables>
+  /** The service's transactions: concurrent deliveries record their outcomes with one commit. */
+  readonly transaction: <T>(work: (trx: ServiceDb<CustomercenterTables>) => Promise<T>) => Promise<T>
   readonly dialect: Dialect
   readonly notifier: Notifier
   readonly log: Logger
@@ -28,7 +29,7 @@ export interface Dispatcher {
  * again with exponential backoff and jitter, then kept as `failed` with its last error).
  */
 export function startDispatcher(options: DispatcherOptions): Dispatcher {
-  const { db, dialect, notifier, log, now, delivery } = options
+  const { transaction, dialect, notifier, log, now, delivery } = options
   const batchSize = options.batchSize ?? 50
   const retryDelay = exponentialRetry(delivery.retryBaseMs, delivery.retryMaxMs)
   let failures = 0
@@ -52,7 +53,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       maxAttempts: delivery.maxAttempts,
       retryDelay,
     })
-    await saveAttempt(db, notification, outcome)
+    await transaction((trx) => saveAttempt(trx, notification, outcome))
     const about = { notificationId: notification.id, orderId: notification.orderId, kind: notification.kind }
     if (outcome.status === 'sent') {
       failures = 0
@@ -71,11 +72,13 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     let claimed: Notification[]
     do {
       const at = now()
-      claimed = await claimDue(db, dialect, {
-        now: at,
-        leaseUntil: new Date(at.getTime() + options.leaseMs),
-        limit: batchSize,
-      })
+      claimed = await transaction((trx) =>
+        claimDue(trx, dialect, {
+          now: at,
+          leaseUntil: new Date(at.getTime() + options.leaseMs),
+          limit: batchSize,
+        }),
+      )
       await Promise.all(claimed.map(deliver))
     } while (claimed.length === batchSize)
   }

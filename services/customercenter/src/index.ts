@@ -17,7 +17,7 @@ export const customercenterService: ServiceDefinition<CustomercenterTables, Cust
   handlers(ctx) {
     const { notifier, delivery } = ctx.config
     const dispatcher = startDispatcher({
-      db: ctx.db,
+      transaction: ctx.transaction,
       dialect: ctx.dialect,
       notifier: createNotifier(notifier, ctx.log.child({ component: 'notifier' })),
       log: ctx.log.child({ component: 'dispatcher' }),

@@ -171,36 +171,35 @@ export async function recordNotification(
 /**
  * Takes the pending notifications that are due, counts an attempt on each and hides them until
  * `leaseUntil`, so a second dispatcher (another replica) leaves them alone while they are being
- * delivered and a crashed one's are taken up again once the lease runs out.
+ * delivered and a crashed one's are taken up again once the lease runs out. Runs in the caller's
+ * transaction, which must hold it all.
  */
 export async function claimDue(
-  db: Db,
+  trx: Db,
   dialect: Dialect,
   claim: { now: Date; leaseUntil: Date; limit: number },
 ): Promise<Notification[]> {
-  return db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom('notification')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', claim.now)
-      .orderBy('next_attempt_at')
-      .orderBy('id')
-      .limit(claim.limit)
-    if (dialect !== 'sqlite') query = query.forUpdate().skipLocked()
-    const rows = await query.execute()
-    if (rows.length === 0) return []
-    await trx
-      .updateTable('notification')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: claim.leaseUntil }))
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute()
-    return rows.map((row) => ({ ...toNotification(row), attempts: Number(row.attempts) + 1 }))
-  })
+  let query = trx
+    .selectFrom('notification')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '<=', claim.now)
+    .orderBy('next_attempt_at')
+    .orderBy('id')
+    .limit(claim.limit)
+  if (dialect !== 'sqlite') query = query.forUpdate().skipLocked()
+  const rows = await query.execute()
+  if (rows.length === 0) return []
+  await trx
+    .updateTable('notification')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: claim.leaseUntil }))
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute()
+  return rows.map((row) => ({ ...toNotification(row), attempts: Number(row.attempts) + 1 }))
 }
 
 /** Records how an attempt ended, unless the claim was lost (the lease ran out and it was retaken). */

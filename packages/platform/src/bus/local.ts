@@ -43,6 +43,11 @@ export function openLocalBus(options: {
   /** Messages every consumer has passed are dropped after this long (JetStream's stream keeps 7 days too). */
   retentionMs?: number
   trimEveryMs?: number
+  /**
+   * Other threads of this process open the same log (embedded mode on several cores): a publish
+   * in one wakes the consumers of every other. Each consumer must still live in one thread only.
+   */
+  shared?: boolean
 }): Bus {
   const db = new DatabaseSync(options.path)
   db.exec(
@@ -76,7 +81,9 @@ export function openLocalBus(options: {
   let closed = false
 
   const inTransaction = (work: () => void) => {
-    db.exec('begin')
+    // Immediate: take the write lock up front, so a writer in another thread makes this one wait
+    // (busy_timeout) instead of failing at its first write.
+    db.exec('begin immediate')
     try {
       work()
       db.exec('commit')
@@ -264,6 +271,13 @@ export function openLocalBus(options: {
     }
   }
 
+  const wakeFor = (types: ReadonlySet<string>) => {
+    for (const group of groups.values()) if (group.wants(types)) group.notify()
+  }
+  const peers = options.shared ? new BroadcastChannel(`cafeteria-bus:${options.path}`) : undefined
+  peers?.addEventListener('message', (event) => wakeFor(new Set((event as MessageEvent).data as string[])))
+  peers?.unref()
+
   return {
     kind: 'local',
     async publish(messages: readonly OutgoingMessage[]) {
@@ -275,7 +289,8 @@ export function openLocalBus(options: {
         }
       })
       const types = new Set(messages.map((m) => m.type))
-      for (const group of groups.values()) if (group.wants(types)) group.notify()
+      wakeFor(types)
+      peers?.postMessage([...types])
     },
     consume(consumer: string, handle: Handle, options: ConsumeOptions = {}): Subscription {
       if (closed) throw new Error('bus is closed')
@@ -308,6 +323,7 @@ export function openLocalBus(options: {
       clearInterval(trimmer)
       groups.clear()
       closed = true
+      peers?.close()
       db.close()
     },
   }

@@ -1,8 +1,10 @@
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
 import { createPool as createMysqlPool } from 'mysql2'
 import pg from 'pg'
 import { ensureDatabase } from './ensure.ts'
+import { groupCommit } from './group-commit.ts'
 import { openSqlite, type SqliteSync } from './sqlite.ts'
+import { inTransaction } from './transaction.ts'
 
 export type Dialect = 'postgres' | 'mysql' | 'sqlite'
 
@@ -11,6 +13,11 @@ export interface Database<DB = any> {
   readonly dialect: Dialect
   /** The URL without its password, for logs. */
   readonly label: string
+  /**
+   * Runs `work` in a transaction and then its `afterCommit` reactions. On SQLite, transactions
+   * that wait for the one connection share a commit (see group-commit.ts).
+   */
+  transaction<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T>
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -65,6 +72,7 @@ export async function openDatabase<DB = any>(url: string, options: OpenOptions =
     db,
     dialect,
     label,
+    transaction: dialect === 'sqlite' ? groupCommit(db) : (work) => inTransaction(db, work),
     ping: async () => {
       await sql`select 1`.execute(db)
     },

@@ -22,7 +22,13 @@ export async function inTransaction<DB, T>(
     transaction = trx
     return work(trx)
   })
-  const reactions = transaction && pending.get(transaction)
-  if (reactions) for (const react of reactions) react()
+  if (transaction) for (const react of reactionsOf(transaction)) react()
   return result
+}
+
+/** The reactions registered on `trx`, once it has committed. */
+export function reactionsOf(trx: object): ReadonlyArray<() => void> {
+  const reactions = pending.get(trx) ?? []
+  pending.delete(trx)
+  return reactions
 }

@@ -110,7 +110,7 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
     if (!decoded.ok) return deadLetter(message, `invalid event: ${decoded.reason}`)
     const event = decoded.event
     try {
-      return await inTransaction(database.db, (trx) => applyIn(trx, event))
+      return await database.transaction((trx) => applyIn(trx, event))
     } catch (error) {
       if (message.attempt >= maxAttempts) return deadLetter(message, errorText(error))
       log.warn(

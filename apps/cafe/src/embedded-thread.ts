@@ -1,0 +1,75 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import { createLogger, openLocalBus, type RunningService, startService } from '@cafeteria/platform'
+import { findService } from './services.ts'
+
+/**
+ * A worker thread of embedded mode: runs some of the services on the second core, against the
+ * same SQLite bus log as the main thread (see embedded.ts).
+ */
+export interface ThreadPlan {
+  readonly env: Record<string, string | undefined>
+  readonly services: readonly string[]
+  readonly busPath: string
+  readonly sync: 'normal' | 'full'
+  readonly databaseUrl: Readonly<Record<string, string>>
+  readonly logLevel: string
+}
+
+/** Main thread → worker. */
+export type ThreadCommand = { readonly stop: string | '*' }
+/** Worker → main thread. */
+export type ThreadReport =
+  | { readonly started: ReadonlyArray<{ name: string; url: string }> }
+  | { readonly stopped: string | '*' }
+  | { readonly failed: string }
+
+const plan = workerData as ThreadPlan
+const port = parentPort
+if (!port) throw new Error('embedded-thread.ts runs only as a worker thread')
+const report = (message: ThreadReport) => port.postMessage(message)
+
+const logger = createLogger({ level: plan.logLevel })
+const bus = openLocalBus({ path: plan.busPath, sync: plan.sync, shared: true })
+const running: RunningService[] = []
+
+async function start() {
+  for (const name of plan.services) {
+    const entry = findService(name)
+    if (!entry) throw new Error(`unknown service "${name}"`)
+    const databaseUrl = plan.databaseUrl[name]
+    if (!databaseUrl) throw new Error(`no database for "${name}"`)
+    running.push(
+      await startService(entry.definition, {
+        env: plan.env,
+        bus,
+        logger,
+        defaults: { port: entry.port, databaseUrl },
+      }),
+    )
+  }
+}
+
+async function stop(which: string) {
+  for (const service of [...running].reverse()) {
+    if (which === '*' || service.name === which) await service.stop()
+  }
+  if (which === '*') {
+    await bus.close()
+    port?.close()
+  }
+}
+
+port.on('message', (command: ThreadCommand) => {
+  stop(command.stop).then(
+    () => report({ stopped: command.stop }),
+    (error: unknown) => report({ failed: String((error as Error)?.stack ?? error) }),
+  )
+})
+
+start().then(
+  () => report({ started: running.map(({ name, url }) => ({ name, url })) }),
+  async (error: unknown) => {
+    report({ failed: String((error as Error)?.stack ?? error) })
+    await stop('*').catch(() => {})
+  },
+)
