@@ -37,12 +37,13 @@ export function proxyDispatcher(balancer: Balancer, timeoutMs: number) {
   return {
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    request(options: BalancedRequest & { origin?: unknown }, callback: Callback) {
-      const { origin: _origin, ...request } = options
-      const headers = request.headers as Record<string, unknown> | undefined
+    request(options: BalancedRequest, callback: Callback) {
+      // The balancer picks the replica; reply-from's origin is the first configured one.
+      options.origin = undefined
+      const headers = options.headers as Record<string, unknown> | undefined
       const retryIfReached =
-        request.method === 'GET' || request.method === 'HEAD' || headers?.['idempotency-key'] !== undefined
-      balancer.request({ ...request, retryIfReached }).then(
+        options.method === 'GET' || options.method === 'HEAD' || headers?.['idempotency-key'] !== undefined
+      balancer.request(options, retryIfReached).then(
         (response) => callback(null, response),
         (error: Error) => callback(error),
       )

@@ -48,12 +48,10 @@ async function using(
 }
 
 const send = async (balancer: Balancer, method = 'GET', retryIfReached = false) => {
-  const response = await balancer.request({
-    method,
-    path: '/work',
-    body: method === 'GET' ? null : 'x',
+  const response = await balancer.request(
+    { method, path: '/work', body: method === 'GET' ? null : 'x' },
     retryIfReached,
-  })
+  )
   return { status: response.statusCode, from: await response.body.text() }
 }
 

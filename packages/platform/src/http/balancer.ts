@@ -20,13 +20,7 @@ export interface BalancerOptions {
   readonly pool?: Pool.Options
 }
 
-export type BalancedRequest = Omit<Dispatcher.RequestOptions, 'origin'> & {
-  /**
-   * The request may be sent again after it reached a replica whose connection then broke (a GET,
-   * a request the callee deduplicates). One that never reached a replica is always sent again.
-   */
-  readonly retryIfReached?: boolean
-}
+export type BalancedRequest = Dispatcher.RequestOptions
 
 export interface ReplicaState {
   readonly url: string
@@ -41,7 +35,12 @@ export interface ReplicaState {
  * one replica nothing is checked and every request goes to it, as without a balancer.
  */
 export interface Balancer {
-  request(options: BalancedRequest): Promise<Dispatcher.ResponseData>
+  /**
+   * Sends the request to a ready replica. One that never reached a replica is always sent to the
+   * next; one that reached a replica whose connection then broke, only with `retryIfReached` (a
+   * GET, a request the callee deduplicates). `options.origin` is ignored.
+   */
+  request(options: BalancedRequest, retryIfReached?: boolean): Promise<Dispatcher.ResponseData>
   /** Some replica's address, for requests made outside `request` (documents, probes). */
   pick(): string
   replicas(): readonly ReplicaState[]
@@ -202,21 +201,20 @@ export function createBalancer(options: BalancerOptions): Balancer {
   }
 
   return {
-    async request(request) {
-      const { retryIfReached = false, ...rest } = request
-      const retry = replayable(rest.body)
+    async request(request, retryIfReached = false) {
+      const retry = replayable(request.body)
       let tried: Set<Replica> | undefined
       for (;;) {
         const replica = choose(tried)
         if (!replica) throw new Error(`no replica of ${name} left to try`)
         try {
-          return await replica.pool.request(rest)
+          return await replica.pool.request(request)
         } catch (error) {
           const reached = !neverReached(error)
           if (reached && !BROKEN.has(codeOf(error))) throw error
           markReady(replica, false, `request failed: ${describe(error)}`)
           const again =
-            retry && (!reached || retryIfReached) && !(rest.signal as AbortSignal | undefined)?.aborted
+            retry && (!reached || retryIfReached) && !(request.signal as AbortSignal | undefined)?.aborted
           tried ??= new Set()
           tried.add(replica)
           if (!again || tried.size >= replicas.length) throw error
