@@ -64,6 +64,9 @@ export function supervise(options: SuperviseOptions): Supervised {
     const current = spawn(options.command, options.args, {
       env: options.env,
       stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+      // Its own process group: Ctrl-C in the runner's terminal reaches the runner alone, which
+      // then stops every process in order, instead of each one at once (and restarting them).
+      detached: true,
     })
     child = current
     startedAt = performance.now()
