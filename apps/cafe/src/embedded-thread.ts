@@ -55,13 +55,16 @@ async function stop(which: string) {
   }
   if (which === '*') {
     await bus.close()
-    port?.close()
   }
 }
 
 port.on('message', (command: ThreadCommand) => {
   stop(command.stop).then(
-    () => report({ stopped: command.stop }),
+    () => {
+      report({ stopped: command.stop })
+      // Only now: a closed port would swallow the report, and the main thread would wait forever.
+      if (command.stop === '*') port.close()
+    },
     (error: unknown) => report({ failed: String((error as Error)?.stack ?? error) }),
   )
 })
