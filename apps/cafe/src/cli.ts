@@ -1,8 +1,8 @@
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, createLogger } from '@cafeteria/platform'
 import { requestRestart } from './control.ts'
-import { parseReplicas, startDistributed } from './distributed.ts'
+import { defaultRunDir, parseReplicas, startDistributed } from './distributed.ts'
 import { startEmbedded } from './embedded.ts'
 import { serveOne } from './serve.ts'
 
@@ -13,7 +13,7 @@ const usage = `usage: cafe <command>
     --data-dir <dir>     where the SQLite files live (default ./data, or CAFE_DATA_DIR)
   start --distributed    run one process per service against PostgreSQL, MariaDB and NATS JetStream
     --replicas <list>    processes per service, as in point=2,order=2 (default one each)
-    --run-dir <dir>      control socket and replica list (default ./run, or CAFE_RUN_DIR)
+    --run-dir <dir>      control socket and replica list (default CAFE_RUN_DIR or ./run/<gateway port>)
   restart <service>      rolling restart of a service's replicas under a running start --distributed
     --run-dir <dir>      the run directory of that runner
   serve <service>        run one service (what each process of distributed mode runs)
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
       const service = positionals[0]
       if (!service || positionals.length > 1)
         throw new Error('usage: cafe restart <service> [--run-dir <dir>]')
-      const runDir = resolve(values['run-dir'] ?? process.env.CAFE_RUN_DIR ?? 'run')
+      const runDir = defaultRunDir(process.env, values['run-dir'])
       process.exitCode = await requestRestart(join(runDir, 'control.sock'), service, process.stdout)
       return
     }

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -13,7 +13,7 @@ const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
 export interface DistributedOptions {
   /** Processes per back-end service (`--replicas point=2,order=2`); one for any not named. */
   readonly replicas?: Readonly<Record<string, number>>
-  /** Where the control socket and the replicas file live (`--run-dir`, `CAFE_RUN_DIR`, `./run`). */
+  /** Where the control socket and the replicas file live; see `defaultRunDir`. */
   readonly runDir?: string
 }
 
@@ -34,6 +34,13 @@ export interface DistributedSystem {
   restart(service: string, report: (step: RolloutStep) => void): Promise<void>
   stop(): Promise<void>
 }
+
+/**
+ * `--run-dir`, else `CAFE_RUN_DIR`, else `./run/<gateway port>`: a runner per gateway port, so a
+ * second system on other ports (a test beside a running copy) never shares the first one's.
+ */
+export const defaultRunDir = (env: Env, given?: string) =>
+  resolve(given ?? env.CAFE_RUN_DIR ?? join('run', env.GATEWAY_PORT ?? String(GATEWAY_PORT)))
 
 /** `point=2,order=2` → `{ point: 2, order: 2 }`; only back-end services, 1–16 each. */
 export function parseReplicas(text: string): Record<string, number> {
@@ -69,7 +76,7 @@ export async function startDistributed(
   read.done()
   // A process gets its whole drain and a margin before it is killed.
   const graceMs = shutdownDelayMs + shutdownTimeoutMs + 5000
-  const runDir = resolve(options.runDir ?? env.CAFE_RUN_DIR ?? 'run')
+  const runDir = defaultRunDir(env, options.runDir)
   await mkdir(runDir, { recursive: true })
   const replicasFile = join(runDir, 'replicas.json')
   const log = logger.child({ component: 'runner' })
@@ -124,6 +131,7 @@ export async function startDistributed(
   const everything = () => [...slots.values()].flat()
   const stop = async () => {
     await control?.close()
+    await rm(replicasFile, { force: true })
     // The entry point first, so nothing new comes in; then every back end, each draining.
     const gateway = slots.get('gateway') ?? []
     await Promise.all(gateway.map((s) => s.stop(graceMs)))
@@ -132,6 +140,8 @@ export async function startDistributed(
         .filter((s) => !gateway.includes(s))
         .map((s) => s.stop(graceMs)),
     )
+    // Gone once empty: what `cafe restart` finds there would be stale.
+    await rmdir(runDir).catch(() => undefined)
   }
 
   const restarting = new Set<string>()
