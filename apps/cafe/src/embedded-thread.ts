@@ -12,6 +12,7 @@ export interface ThreadPlan {
   readonly busPath: string
   readonly sync: 'normal' | 'full'
   readonly databaseUrl: Readonly<Record<string, string>>
+  readonly autocheckpointPages: number | undefined
   readonly logLevel: string
 }
 
@@ -29,7 +30,12 @@ if (!port) throw new Error('embedded-thread.ts runs only as a worker thread')
 const report = (message: ThreadReport) => port.postMessage(message)
 
 const logger = createLogger({ level: plan.logLevel })
-const bus = openLocalBus({ path: plan.busPath, sync: plan.sync, shared: true })
+const bus = openLocalBus({
+  path: plan.busPath,
+  sync: plan.sync,
+  shared: true,
+  autocheckpointPages: plan.autocheckpointPages,
+})
 const running: RunningService[] = []
 
 async function start() {
@@ -43,7 +49,7 @@ async function start() {
         env: plan.env,
         bus,
         logger,
-        defaults: { port: entry.port, databaseUrl },
+        defaults: { port: entry.port, databaseUrl, sqliteAutocheckpointPages: plan.autocheckpointPages },
       }),
     )
   }

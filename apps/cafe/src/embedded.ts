@@ -34,6 +34,13 @@ export interface EmbeddedSystem {
 const SECOND_THREAD = ['payment', 'point', 'drink', 'customercenter']
 
 /**
+ * With a data directory a checkpointer thread copies each SQLite log back into its file twice a
+ * second; a commit checkpoints in line only if the log ever grows past the bound (80 MB).
+ */
+const CHECKPOINT_EVERY_MS = 500
+const CHECKPOINT_BOUND_PAGES = 20_000
+
+/**
  * Embedded mode: every service in this one process, each on its own port with its own SQLite
  * database, and the durable in-process bus between them. With a data directory the services
  * are spread over two threads (`CAFE_THREADS=1` keeps one) that share the bus log;
@@ -56,7 +63,8 @@ export async function startEmbedded(
   const threads = threadCount(env, { memory, decorated: Boolean(options.decorateBus) })
   const elsewhere = threads > 1 ? SECOND_THREAD : []
 
-  const log = openLocalBus({ path: file('bus'), sync, shared: threads > 1 })
+  const autocheckpointPages = dataDir ? CHECKPOINT_BOUND_PAGES : undefined
+  const log = openLocalBus({ path: file('bus'), sync, shared: threads > 1, autocheckpointPages })
   const bus = options.decorateBus?.(log) ?? log
   const running: EmbeddedService[] = []
   const stopThread: Array<() => Promise<void>> = []
@@ -81,6 +89,7 @@ export async function startEmbedded(
           busPath: file('bus'),
           sync,
           databaseUrl: Object.fromEntries(elsewhere.map((name) => [name, databaseUrl(name)])),
+          autocheckpointPages,
           logLevel: logger.level,
         },
         logger,
@@ -95,7 +104,11 @@ export async function startEmbedded(
         env: wired,
         bus,
         logger,
-        defaults: { port, databaseUrl: databaseUrl(definition.name) },
+        defaults: {
+          port,
+          databaseUrl: databaseUrl(definition.name),
+          sqliteAutocheckpointPages: autocheckpointPages,
+        },
       })
       running.push(service)
       wired[urlVariable(definition.name)] = service.url
@@ -107,7 +120,10 @@ export async function startEmbedded(
     })
     running.push(gateway)
     if (dataDir)
-      checkpointer = startCheckpointer(['bus', ...services.map((s) => s.definition.name)].map(file))
+      checkpointer = startCheckpointer(
+        ['bus', ...services.map((s) => s.definition.name)].map(file),
+        CHECKPOINT_EVERY_MS,
+      )
     return { url: gateway.url, dataDir, threads, running, stop }
   } catch (error) {
     await stop()

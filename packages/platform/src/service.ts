@@ -99,6 +99,8 @@ export interface ServiceDefaults {
   readonly databaseUrl: string
   /** Embedded mode has no balancer in front to wait for: 0 unless `SHUTDOWN_DELAY_MS` says. */
   readonly shutdownDelayMs?: number
+  /** A checkpointer thread keeps SQLite's log short: commits checkpoint only past this many pages. */
+  readonly sqliteAutocheckpointPages?: number
 }
 
 export interface RunningService {
@@ -134,6 +136,7 @@ export async function startService<DB, C>(
   const database: Database<DB & PlatformTables> = await openDatabase(runtime.databaseUrl, {
     poolSize: runtime.poolSize,
     sqliteSync: runtime.sqliteSync,
+    sqliteAutocheckpointPages: options.defaults.sqliteAutocheckpointPages,
   }).catch(async (error: unknown) => {
     await closeLog()
     throw error

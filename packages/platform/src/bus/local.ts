@@ -1,5 +1,5 @@
 import { DatabaseSync } from 'node:sqlite'
-import type { SqliteSync } from '../db/sqlite.ts'
+import { type SqliteSync, walCheckpointPragma } from '../db/sqlite.ts'
 import {
   type Bus,
   type BusMessage,
@@ -48,10 +48,13 @@ export function openLocalBus(options: {
    * in one wakes the consumers of every other. Each consumer must still live in one thread only.
    */
   shared?: boolean
+  /** See openSqlite: a bound on the log when a checkpointer thread copies it back. */
+  autocheckpointPages?: number
 }): Bus {
   const db = new DatabaseSync(options.path)
   db.exec(
-    `pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'}; pragma busy_timeout = 5000;`,
+    `pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'}; pragma busy_timeout = 5000;
+      ${walCheckpointPragma(options.autocheckpointPages)}`,
   )
   db.exec(SCHEMA)
   const insert = db.prepare(

@@ -10,7 +10,7 @@ export interface Checkpointer {
  * and the thread that serves requests waits for the disk. Passive checkpoints wait for no writer;
  * should this thread fall behind, the writers' automatic checkpoint still bounds the log.
  */
-export function startCheckpointer(files: readonly string[], everyMs = 100): Checkpointer {
+export function startCheckpointer(files: readonly string[], everyMs = 500): Checkpointer {
   const worker = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), {
     workerData: { files, everyMs },
   })

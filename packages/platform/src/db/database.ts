@@ -26,6 +26,8 @@ export interface OpenOptions {
   /** Connections per process (PostgreSQL and MySQL). */
   poolSize?: number
   sqliteSync?: SqliteSync
+  /** Pages in the write-ahead log before a commit checkpoints in line (SQLite's default is 1000). */
+  sqliteAutocheckpointPages?: number
   /** Create the database when it does not exist (PostgreSQL and MySQL). */
   create?: boolean
 }
@@ -65,7 +67,11 @@ export async function openDatabase<DB = any>(url: string, options: OpenOptions =
     })
   } else {
     const path = url.replace(/^sqlite:/, '')
-    kyselyDialect = new SqliteDialect({ database: openSqlite(path, options.sqliteSync) })
+    kyselyDialect = new SqliteDialect({
+      database: openSqlite(path, options.sqliteSync, {
+        autocheckpointPages: options.sqliteAutocheckpointPages,
+      }),
+    })
   }
   const db = new Kysely<DB>({ dialect: kyselyDialect })
   return {

@@ -11,11 +11,12 @@ export type SqliteSync = 'normal' | 'full'
 export function openSqlite(
   path: string,
   sync: SqliteSync = 'normal',
+  options: { autocheckpointPages?: number } = {},
 ): SqliteDatabase & { raw: DatabaseSync } {
   const raw = new DatabaseSync(path)
   // WAL keeps readers off the writer's back; NORMAL survives a killed process, FULL also power loss.
   raw.exec(`pragma journal_mode = wal; pragma synchronous = ${sync}; pragma busy_timeout = 5000;
-    pragma foreign_keys = on;`)
+    pragma foreign_keys = on; ${walCheckpointPragma(options.autocheckpointPages)}`)
   const cache = new Map<string, SqliteStatement>()
   return {
     raw,
@@ -31,6 +32,13 @@ export function openSqlite(
     },
   }
 }
+
+/**
+ * How many pages the log may hold before a commit copies them back into the file itself, in
+ * line. Where a checkpointer thread does it (see checkpointer.ts), this is only a bound.
+ */
+export const walCheckpointPragma = (pages: number | undefined) =>
+  pages === undefined ? '' : `pragma wal_autocheckpoint = ${pages};`
 
 function adapt(statement: StatementSync): SqliteStatement {
   const bind = (parameters: ReadonlyArray<unknown>) => parameters.map(toSqlite)
