@@ -52,14 +52,10 @@ export function startRelay(options: RelayOptions): Relay {
       })),
     )
     options.published?.(rows)
-    await db
-      .deleteFrom('outbox')
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute()
+    const ids = rows.map((r) => r.id)
+    const remove = (trx: Kysely<PlatformTables>) => trx.deleteFrom('outbox').where('id', 'in', ids).execute()
+    // SQLite: not a commit of its own, but one shared with the service's transactions meanwhile.
+    await (lockRows ? remove(db) : database.transaction(remove))
     return rows.length
   }
 
