@@ -16,6 +16,7 @@ export type Problem = Static<typeof ProblemSchema>
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
