@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { ConfigError, createLogger } from '@cafeteria/platform'
+import { call, ephemeralPorts, order, waitFor } from '../../../test/support/system.ts'
+import { startEmbedded } from './embedded.ts'
+
+const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+
+test('with a data directory the services share two threads: an order placed on one is paid, ticketed and shown on My Page by the other', async (t) => {
+  if (availableParallelism() < 2) {
+    // One core: one thread is the right choice, and there is nothing to spread.
+    const system = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: ':memory:' }, logger)
+    assert.equal(system.threads, 1)
+    await system.stop()
+    return
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'cafe-threads-'))
+  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  const system = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: dataDir }, logger)
+  try {
+    assert.equal(system.threads, 2)
+    const placed = await call(`${system.url}/orders`, {
+      method: 'POST',
+      json: order({ phoneNumber: '01055501234' }),
+    })
+    assert.equal(placed.status, 201)
+    const id = placed.body.id as number
+    const ticket = await waitFor(async () => {
+      const drinks = await call(`${system.url}/drinks/search/findByOrderId?orderId=${id}`)
+      return drinks.body._embedded?.drinks?.[0]
+    }, 10_000)
+    assert.equal(ticket.status, 'PaymentApproved')
+    const page = await waitFor(async () => {
+      const pages = await call(`${system.url}/mypages/search/findByPhoneNumber?phoneNumber=01055501234`)
+      return Array.isArray(pages.body) && pages.body.length > 0 && pages.body
+    }, 10_000)
+    assert.equal(page[0].orderId, id)
+  } finally {
+    await system.stop()
+  }
+
+  // The second thread's services stopped with the system: the files are free for a restart.
+  const again = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: dataDir, CAFE_THREADS: '1' }, logger)
+  try {
+    assert.equal(again.threads, 1)
+    const drinks = await call(`${again.url}/drinks`)
+    assert.equal(drinks.status, 200)
+    assert.equal(drinks.body._embedded.drinks.length, 1, 'the ticket survived the restart')
+  } finally {
+    await again.stop()
+  }
+})
+
+test('in memory the system runs in one thread; CAFE_THREADS other than 1 or 2 stops the start with a message', async () => {
+  const system = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: ':memory:' }, logger)
+  assert.equal(system.threads, 1)
+  await system.stop()
+  await assert.rejects(
+    startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: ':memory:', CAFE_THREADS: '3' }, logger),
+    (error: unknown) => error instanceof ConfigError && /CAFE_THREADS: "3" is not 1 or 2/.test(error.message),
+  )
+})
