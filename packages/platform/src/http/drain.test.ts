@@ -43,7 +43,9 @@ test('drain: not ready at once, still serving with Connection: close for the del
 
   const ready = await fetch(`${url}/health/ready`)
   assert.equal(ready.status, 503)
-  assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { shutdown: { ok: false, detail: 'shutting down' } })
+  assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, {
+    shutdown: { ok: false, detail: 'shutting down' },
+  })
   assert.equal(ready.headers.get('connection'), 'close')
 
   // Within the delay: still served, each answer ending its connection.
