@@ -2,7 +2,7 @@ import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { configReader, type Env, type Logger } from '@cafeteria/platform'
+import { ConfigError, configReader, type Env, type Logger } from '@cafeteria/platform'
 import { type ControlServer, startControlServer } from './control.ts'
 import { freePort } from './process.ts'
 import { GATEWAY_PORT, services, urlVariable } from './services.ts'
@@ -45,15 +45,17 @@ export const defaultRunDir = (env: Env, given?: string) =>
 /** `point=2,order=2` → `{ point: 2, order: 2 }`; only back-end services, 1–16 each. */
 export function parseReplicas(text: string): Record<string, number> {
   const counts: Record<string, number> = {}
+  const problems: string[] = []
   for (const part of text.split(',').filter((p) => p.trim() !== '')) {
     const [name = '', count = ''] = part.split('=').map((s) => s.trim())
-    if (name === 'gateway') throw new Error('the gateway runs once: it is the one port clients use')
-    if (!services.some((s) => s.definition.name === name))
-      throw new Error(`--replicas: unknown service "${name}"`)
-    if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 16)
-      throw new Error(`--replicas: "${part}" needs a count from 1 to 16, as in ${name}=2`)
-    counts[name] = Number(count)
+    if (name === 'gateway') problems.push('--replicas: the gateway runs once: it is the one port clients use')
+    else if (!services.some((s) => s.definition.name === name))
+      problems.push(`--replicas: unknown service "${name}"`)
+    else if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 16)
+      problems.push(`--replicas: "${part}" needs a count from 1 to 16, as in ${name}=2`)
+    else counts[name] = Number(count)
   }
+  if (problems.length > 0) throw new ConfigError(problems)
   return counts
 }
 
