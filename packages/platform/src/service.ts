@@ -18,6 +18,7 @@ import type { Logger } from './logger.ts'
 import { logFileSettings, serviceLogger } from './observability/log-files.ts'
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.ts'
 import { reliabilityMetrics, watchBreaker } from './observability/reliability-metrics.ts'
+import { startTracing, tracingSettings } from './observability/tracing.ts'
 import { withTimeout } from './timeout.ts'
 
 /** What a service is: its name, its schema, its routes and the events it reacts to. */
@@ -129,10 +130,12 @@ export async function startService<DB, C>(
   const read = configReader(options.env)
   const runtime = runtimeSettings(read, name, options.defaults)
   const logFiles = logFileSettings(read)
+  const tracing = tracingSettings(read)
   const config = (definition.settings?.(read) ?? {}) as C
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, name, logFiles)
+  const tracer = tracing && (await startTracing(name, tracing))
   const database: Database<DB & PlatformTables> = await openDatabase(runtime.databaseUrl, {
     poolSize: runtime.poolSize,
     sqliteSync: runtime.sqliteSync,
@@ -141,7 +144,8 @@ export async function startService<DB, C>(
     await closeLog()
     throw error
   })
-  const releases: Array<() => Promise<void> | void> = []
+  // Released last: the spans of everything stopping before it are exported.
+  const releases: Array<() => Promise<void> | void> = tracer ? [() => tracer.shutdown()] : []
   const reports = new Map<string, () => unknown>()
   const metrics = createServiceMetrics(name)
   const platformDb = database.db as unknown as Kysely<PlatformTables>
@@ -179,6 +183,7 @@ export async function startService<DB, C>(
         await appendToOutbox(
           trx as unknown as Kysely<PlatformTables>,
           events.map((e) => toEnvelope(name, e, now)),
+          tracer && events.length > 0 ? tracer.emitting(events.map((e) => e.type)) : undefined,
         )
       },
       onClose: (release) => {
@@ -199,6 +204,7 @@ export async function startService<DB, C>(
       name,
       logger: log,
       metrics,
+      tracing: tracer,
       readiness: async () => ({
         database: await withTimeout(
           database.ping().then(() => ({ ok: true, detail: database.label })),
@@ -226,7 +232,9 @@ export async function startService<DB, C>(
         async (message) => {
           let outcome: Outcome | 'failed' = 'failed'
           try {
-            outcome = await consumer.handle(message)
+            outcome = await (tracer && Object.hasOwn(handlers, message.type)
+              ? tracer.consume(message, () => consumer.handle(message))
+              : consumer.handle(message))
           } finally {
             reliability.consumed(message.type, message.attempt, outcome)
           }

@@ -9,6 +9,8 @@ import {
   problem,
   type RunningService,
   serviceLogger,
+  startTracing,
+  tracingSettings,
 } from '@cafeteria/platform'
 import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
@@ -38,11 +40,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     timeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000),
   }
   const logFiles = logFileSettings(read)
+  const tracing = tracingSettings(read)
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
-  const app = await createHttpApp({ name: 'gateway', logger: log, metrics: createServiceMetrics('gateway') })
+  const tracer = tracing && (await startTracing('gateway', tracing))
+  const app = await createHttpApp({
+    name: 'gateway',
+    logger: log,
+    metrics: createServiceMetrics('gateway'),
+    tracing: tracer,
+  })
   app.addHook('onClose', closeLog)
+  if (tracer) app.addHook('onClose', () => tracer.shutdown())
   const balancers = upstreamBalancers(names, urls, { log, timeoutMs, replicasFile })
   app.addHook('onClose', () => balancers.close())
   // Docs ask any ready replica.
@@ -64,6 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         // One request id in the gateway's access line and the service's.
         rewriteRequestHeaders: (request, headers) => {
           headers['x-request-id'] = request.id
+          // The service's span continues the gateway's trace.
+          request.traceSpan?.inject(headers)
           return headers
         },
         onError: (reply, { error }) => {

@@ -281,3 +281,34 @@ test('publishing and consuming survive a nats-server restart with nothing lost',
     await rm(storeDir, { recursive: true, force: true })
   }
 })
+
+test('lag counts what a consumer has not settled, waiting or in hand, down to 0 once handled', () =>
+  withStream(async (_stream, open) => {
+    const bus = await open()
+    let release: () => void = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const seen: string[] = []
+    const subscription = bus.consume(
+      'lagging',
+      async (m) => {
+        seen.push(m.id)
+        await held
+      },
+      { concurrency: 2 },
+    )
+    await bus.publish(messages('lag', 5))
+    await waitFor('two in hand', () => seen.length === 2)
+    assert.equal(await bus.lag?.('lagging'), 5)
+    release()
+    await waitFor('all handled', () => seen.length === 5)
+    const deadline = Date.now() + 5_000
+    let lag = await bus.lag?.('lagging')
+    while (lag !== 0 && Date.now() < deadline) {
+      await sleep(50)
+      lag = await bus.lag?.('lagging')
+    }
+    assert.equal(lag, 0, 'every ack reached the server')
+    await subscription.stop()
+  }))

@@ -2,7 +2,9 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify'
 import type { Logger } from '../logger.ts'
+import { traceRequests } from '../observability/http-tracing.ts'
 import { httpMetrics, type ServiceMetrics } from '../observability/metrics.ts'
+import type { ServiceTracer } from '../observability/tracing.ts'
 import { HttpProblem, problem } from './problem.ts'
 import { validatorCompiler } from './validation.ts'
 
@@ -22,6 +24,8 @@ export interface HttpAppOptions {
   readonly bodyLimit?: number
   /** Served at `/metrics`, with a duration histogram of every other request added to it. */
   readonly metrics?: ServiceMetrics
+  /** A SERVER span per request, continuing the caller's trace; none without. */
+  readonly tracing?: ServiceTracer
 }
 
 export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
@@ -44,6 +48,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
+  if (options.tracing) traceRequests(app, options.tracing)
 
   let closing = false
   app.addHook('onClose', async () => {
@@ -79,6 +84,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
           status: reply.statusCode,
           bytes: Number(reply.getHeader('content-length') ?? 0),
           ms: Math.round(reply.elapsedTime * 10) / 10,
+          traceId: request.traceSpan?.traceId,
         },
         'request',
       )

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from '../logger.ts'
+import { traceCalls } from '../observability/tracing.ts'
 import { createBalancer } from './balancer.ts'
 
 export interface CallOptions {
@@ -93,7 +94,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     pool: { connections: options.connections ?? 64 },
   })
   const policy = options.policy ?? deadlinePolicy(options.timeoutMs ?? 5000)
-  return {
+  return traceCalls(options.name, {
     async send(method, path, body, { headers = {}, idempotent = false } = {}) {
       try {
         return await policy.execute(
@@ -126,5 +127,5 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
     },
     close: () => upstream.close(),
-  }
+  })
 }
