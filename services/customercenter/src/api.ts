@@ -10,6 +10,7 @@ import {
 } from '@cafeteria/platform'
 import { type TSchema, Type } from 'typebox'
 import type { MyPage, Notification } from './domain.ts'
+import { liveRoutes } from './live.ts'
 import type { CustomercenterSettings } from './settings.ts'
 import {
   type CustomercenterTables,
@@ -92,6 +93,8 @@ export function customercenterRoutes(
   app: HttpApp,
   ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
 ) {
+  liveRoutes(app, ctx)
+
   app.get(
     '/mypages/search/findByPhoneNumber',
     {

@@ -15,6 +15,8 @@ export interface DispatcherOptions {
   /** How long a claimed notification stays hidden from other dispatchers while it is delivered. */
   readonly leaseMs: number
   readonly batchSize?: number
+  /** Told of each attempt's outcome once it is recorded (My Page shows delivery). */
+  readonly settled?: (notification: Notification) => void
 }
 
 export interface Dispatcher {
@@ -54,6 +56,7 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
       retryDelay,
     })
     await transaction((trx) => saveAttempt(trx, notification, outcome))
+    options.settled?.(notification)
     const about = { notificationId: notification.id, orderId: notification.orderId, kind: notification.kind }
     if (outcome.status === 'sent') {
       failures = 0

@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@cafeteria/platform'
 import { customercenterRoutes } from './api.ts'
 import { startDispatcher } from './dispatcher.ts'
 import { customercenterHandlers } from './handlers.ts'
+import { myPageFeed } from './live.ts'
 import { migrations } from './migrations.ts'
 import { createNotifier } from './notifier.ts'
 import { type CustomercenterSettings, customercenterSettings } from './settings.ts'
@@ -25,6 +26,7 @@ export const customercenterService: ServiceDefinition<CustomercenterTables, Cust
       delivery,
       // Long enough for a delivery to time out and be recorded before anyone else retries it.
       leaseMs: (notifier.kind === 'webhook' ? notifier.timeoutMs : 0) + 30_000,
+      settled: (notification) => myPageFeed(ctx).changed(notification.phoneNumber),
     })
     ctx.onClose(() => dispatcher.stop())
     return customercenterHandlers(ctx, dispatcher)

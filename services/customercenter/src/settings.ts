@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigReader } from '@cafeteria/platform'
+import { ConfigError, type ConfigReader, type LiveSettings, liveSettings } from '@cafeteria/platform'
 import {
   defaultTemplates,
   notificationKinds,
@@ -30,6 +30,7 @@ export interface CustomercenterSettings {
   readonly notifier: NotifierSettings
   readonly delivery: DeliverySettings
   readonly templates: Templates
+  readonly live: LiveSettings
 }
 
 /**
@@ -93,6 +94,7 @@ export function customercenterSettings(read: ConfigReader): CustomercenterSettin
       pollMs: read.int('NOTIFY_POLL_MS', 1000, { min: 10 }),
     },
     templates: readTemplates(read, problems),
+    live: liveSettings(read),
   }
   failOn(read, problems)
   return settings

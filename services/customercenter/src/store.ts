@@ -242,3 +242,28 @@ export async function findNotificationsByPhoneNumber(db: Db, phoneNumber: string
     .execute()
   return rows.map(toNotification)
 }
+
+/** A customer's latest orders and messages, the newest first: what My Page shows. */
+export async function latestOfPhoneNumber(
+  db: Db,
+  phoneNumber: string,
+  limit: number,
+): Promise<{ pages: Stored<MyPage>[]; notifications: Notification[] }> {
+  const [pages, notifications] = await Promise.all([
+    db
+      .selectFrom('mypage')
+      .selectAll()
+      .where('phone_number', '=', phoneNumber)
+      .orderBy('order_id', 'desc')
+      .limit(limit)
+      .execute(),
+    db
+      .selectFrom('notification')
+      .selectAll()
+      .where('phone_number', '=', phoneNumber)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute(),
+  ])
+  return { pages: pages.map(toMyPage), notifications: notifications.map(toNotification) }
+}

@@ -45,6 +45,7 @@ export const reissued = (event: DomainEvent): DomainEvent => ({ ...event, id: cr
 
 export interface Harness {
   readonly url: string
+  readonly databaseUrl: string
   publish(events: readonly DomainEvent[]): Promise<void>
   /** GET on the service; the body parsed as JSON. */
   get(path: string): Promise<{ status: number; type: string; body: any }>
@@ -85,6 +86,7 @@ export async function startCustomercenter(
   }
   return {
     url: service.url,
+    databaseUrl,
     publish: (events) =>
       bus.publish(events.map((e) => ({ id: e.id, type: e.type, payload: JSON.stringify(e) }))),
     async get(path) {

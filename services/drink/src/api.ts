@@ -9,8 +9,12 @@ import {
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import { type Drink, decide } from './domain.ts'
+import { decide } from './domain.ts'
+import { drinkFeeds, liveRoutes } from './live.ts'
+import type { DrinkSettings } from './settings.ts'
+import { staffOnly } from './staff.ts'
 import { type DrinkTables, findByOrderId, findDrink, listDrinks, saveDrink } from './store.ts'
+import { drinkView as view } from './views.ts'
 
 const Status = Type.Union([
   Type.Literal('PaymentApproved'),
@@ -30,17 +34,11 @@ const DrinkView = Type.Object({
 const Drinks = HalCollectionSchema('drinks', DrinkView)
 const Id = EntityId
 
-const view = (d: Drink) => ({
-  id: d.id,
-  orderId: d.orderId,
-  phoneNumber: d.phoneNumber,
-  productName: d.productName,
-  qty: d.qty,
-  status: d.status,
-  createTime: d.createTime.toISOString(),
-})
+export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>) {
+  const staff = staffOnly(ctx.config.staffToken, ctx.log)
+  const feeds = drinkFeeds(ctx)
+  liveRoutes(app, ctx, staff)
 
-export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, unknown>) {
   app.get(
     '/drinks',
     {
@@ -98,25 +96,34 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, unkno
   app.patch(
     '/drinks/:id',
     {
+      onRequest: staff,
       schema: {
-        summary: 'Barista: accept (Receipted), then finish (Made) a ticket',
+        summary:
+          'Barista: accept (Receipted), then finish (Made) a ticket; needs the staff token when one is set',
         params: Type.Object({ id: Id }),
         body: Type.Object({
           status: Type.String({ minLength: 1, maxLength: 40, description: '"Receipted", then "Made"' }),
         }),
-        response: { 200: DrinkView, 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema },
+        response: {
+          200: DrinkView,
+          400: ProblemSchema,
+          401: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+        },
       },
     },
     async (request) => {
       const changed = await ctx.transaction(async (trx) => {
         const drink = await findDrink(trx, request.params.id)
         if (!drink) throw notFound('drink', request.params.id)
-        const decision = decide(drink, { type: 'Advance', to: request.body.status })
+        const decision = decide(drink, { type: 'Advance', to: request.body.status, at: ctx.now() })
         if (!decision.ok) throw new HttpProblem(409, 'invalid-transition', decision.reason)
         if (!(await saveDrink(trx, decision.drink, drink.status))) {
           throw new HttpProblem(409, 'invalid-transition', `drink ${drink.id} changed meanwhile; reload it`)
         }
         await ctx.emit(trx, decision.events)
+        ctx.afterCommit(trx, feeds.changed)
         return decision.drink
       })
       return view(changed)

@@ -25,16 +25,24 @@ describe('drink ticket', () => {
       status: 'PaymentApproved',
       cancelRefused: false,
       createTime: now,
+      receiptedTime: null,
+      madeTime: null,
+      statusTime: now,
     })
   })
 
   test('given a waiting ticket, when the barista accepts and then finishes it, then Receipted and Made follow', () => {
-    const accepted = decide(waiting, { type: 'Advance', to: 'Receipted' })
+    const acceptedAt = new Date('2026-01-01T00:01:00Z')
+    const madeAt = new Date('2026-01-01T00:03:30Z')
+    const accepted = decide(waiting, { type: 'Advance', to: 'Receipted', at: acceptedAt })
     assert.ok(accepted.ok)
     assert.deepEqual(accepted.events, [{ type: 'Receipted', orderId: 5, data: about }])
-    const made = decide(accepted.drink, { type: 'Advance', to: 'Made' })
+    assert.deepEqual(accepted.drink.receiptedTime, acceptedAt)
+    const made = decide(accepted.drink, { type: 'Advance', to: 'Made', at: madeAt })
     assert.ok(made.ok)
     assert.equal(made.drink.status, 'Made')
+    assert.deepEqual([made.drink.receiptedTime, made.drink.madeTime], [acceptedAt, madeAt])
+    assert.deepEqual(made.drink.statusTime, madeAt)
     assert.deepEqual(made.events, [{ type: 'Made', orderId: 5, data: about }])
   })
 
@@ -49,12 +57,12 @@ describe('drink ticket', () => {
     ['PaymentApproved', 'DrinkCanceled'],
   ] as const) {
     test(`given a ${from} ticket, when the barista sets ${to}, then it is refused`, () => {
-      assert.equal(decide({ ...waiting, status: from }, { type: 'Advance', to }).ok, false)
+      assert.equal(decide({ ...waiting, status: from }, { type: 'Advance', to, at: now }).ok, false)
     })
   }
 
   test('given a waiting ticket, when the order is cancelled, then the ticket is DrinkCanceled', () => {
-    const decision = decide(waiting, { type: 'Cancel' })
+    const decision = decide(waiting, { type: 'Cancel', at: now })
     assert.ok(decision.ok)
     assert.equal(decision.drink.status, 'DrinkCanceled')
     assert.deepEqual(decision.events, [{ type: 'DrinkCanceled', orderId: 5, data: about }])
@@ -62,11 +70,11 @@ describe('drink ticket', () => {
 
   for (const started of ['Receipted', 'Made'] as const) {
     test(`given a ${started} ticket, when the order is cancelled, then CancelFailed once and the ticket stays`, () => {
-      const decision = decide({ ...waiting, status: started }, { type: 'Cancel' })
+      const decision = decide({ ...waiting, status: started }, { type: 'Cancel', at: now })
       assert.ok(decision.ok)
       assert.equal(decision.drink.status, started)
       assert.equal(decision.drink.cancelRefused, true)
-      const again = decide(decision.drink, { type: 'Cancel' })
+      const again = decide(decision.drink, { type: 'Cancel', at: now })
       assert.ok(again.ok)
       assert.deepEqual(again.events, [], 'the same cancel re-sent is not refused twice')
       assert.deepEqual(decision.events, [
@@ -76,7 +84,7 @@ describe('drink ticket', () => {
   }
 
   test('given a cancelled ticket, when the cancel comes again, then nothing happens', () => {
-    const decision = decide({ ...waiting, status: 'DrinkCanceled' }, { type: 'Cancel' })
+    const decision = decide({ ...waiting, status: 'DrinkCanceled' }, { type: 'Cancel', at: now })
     assert.ok(decision.ok)
     assert.deepEqual(decision.events, [])
   })

@@ -17,9 +17,16 @@ export interface Drink {
   /** A cancel was refused (and announced) once already: the order is cancelled at most once. */
   readonly cancelRefused: boolean
   readonly createTime: Date
+  /** When the barista accepted it, and finished it: how long making a drink takes. */
+  readonly receiptedTime: Date | null
+  readonly madeTime: Date | null
+  /** When the status last changed (the barista board lists recent changes). */
+  readonly statusTime: Date
 }
 
-export type DrinkCommand = { readonly type: 'Advance'; readonly to: string } | { readonly type: 'Cancel' }
+export type DrinkCommand =
+  | { readonly type: 'Advance'; readonly to: string; readonly at: Date }
+  | { readonly type: 'Cancel'; readonly at: Date }
 
 export type Decision =
   | { readonly ok: true; readonly drink: Drink; readonly events: readonly NewEvent[] }
@@ -36,8 +43,13 @@ export function decide(drink: Drink, command: DrinkCommand): Decision {
       if (next[drink.status] !== command.to) {
         return { ok: false, reason: `drink ${drink.id} is ${drink.status}; it cannot become ${command.to}` }
       }
-      const advanced: Drink = { ...drink, status: command.to as DrinkStatus }
       const type = command.to === 'Receipted' ? 'Receipted' : 'Made'
+      const advanced: Drink = {
+        ...drink,
+        status: type,
+        statusTime: command.at,
+        ...(type === 'Receipted' ? { receiptedTime: command.at } : { madeTime: command.at }),
+      }
       return { ok: true, drink: advanced, events: [{ type, orderId: drink.orderId, data: about(drink) }] }
     }
     case 'Cancel':
@@ -45,7 +57,7 @@ export function decide(drink: Drink, command: DrinkCommand): Decision {
         case 'PaymentApproved':
           return {
             ok: true,
-            drink: { ...drink, status: 'DrinkCanceled' },
+            drink: { ...drink, status: 'DrinkCanceled', statusTime: command.at },
             events: [{ type: 'DrinkCanceled', orderId: drink.orderId, data: about(drink) }],
           }
         case 'Receipted':
@@ -87,6 +99,9 @@ export const ticketFor = (event: EventOf<'Ordered'>, now: Date): Omit<Drink, 'id
   status: 'PaymentApproved',
   cancelRefused: false,
   createTime: now,
+  receiptedTime: null,
+  madeTime: null,
+  statusTime: now,
 })
 
 /**
@@ -101,4 +116,7 @@ export const canceledTicketFor = (event: EventOf<'OrderCanceled'>, now: Date): O
   status: 'DrinkCanceled',
   cancelRefused: false,
   createTime: now,
+  receiptedTime: null,
+  madeTime: null,
+  statusTime: now,
 })

@@ -1,10 +1,16 @@
 import type { EventHandlers, ServiceContext, ServiceTrx } from '@cafeteria/platform'
 import { canceledTicketFor, type DrinkCommand, decide, ticketFor } from './domain.ts'
+import { drinkFeeds } from './live.ts'
+import type { DrinkSettings } from './settings.ts'
 import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
 
-export const drinkHandlers = (ctx: ServiceContext<DrinkTables, unknown>): EventHandlers<DrinkTables> => ({
+type Context = ServiceContext<DrinkTables, DrinkSettings>
+
+export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
   async Ordered(trx, event) {
-    await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))
+    if (await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))) {
+      ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+    }
   },
   async OrderCanceled(trx, event) {
     // The cancel may overtake the order: a ticket cancelled from the start makes the late
@@ -17,7 +23,7 @@ export const drinkHandlers = (ctx: ServiceContext<DrinkTables, unknown>): EventH
       ])
       return
     }
-    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel' })
+    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel', at: ctx.now() })
   },
 })
 
@@ -26,7 +32,7 @@ export const drinkHandlers = (ctx: ServiceContext<DrinkTables, unknown>): EventH
  * if the barista changed the ticket meanwhile, decide again on the new state.
  */
 export async function applyToTicket(
-  ctx: ServiceContext<DrinkTables, unknown>,
+  ctx: Context,
   trx: ServiceTrx<DrinkTables>,
   orderId: number,
   command: DrinkCommand,
@@ -41,6 +47,7 @@ export async function applyToTicket(
       (await saveDrink(trx, decision.drink, drink.status, drink.cancelRefused))
     ) {
       await ctx.emit(trx, decision.events)
+      if (decision.drink !== drink) ctx.afterCommit(trx, drinkFeeds(ctx).changed)
       return
     }
   }

@@ -2,11 +2,13 @@ import type { ServiceDefinition } from '@cafeteria/platform'
 import { drinkRoutes } from './api.ts'
 import { drinkHandlers } from './handlers.ts'
 import { migrations } from './migrations.ts'
+import { type DrinkSettings, drinkSettings } from './settings.ts'
 import type { DrinkTables } from './store.ts'
 
-export const drinkService: ServiceDefinition<DrinkTables, unknown> = {
+export const drinkService: ServiceDefinition<DrinkTables, DrinkSettings> = {
   name: 'drink',
   migrations,
+  settings: drinkSettings,
   routes: drinkRoutes,
   handlers: drinkHandlers,
 }

@@ -27,4 +27,14 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '003_ticket_times',
+    async up(db, t) {
+      for (const column of ['receipted_time', 'made_time', 'status_time']) {
+        await db.schema.alterTable('drink').addColumn(column, t.timestamp).execute()
+      }
+      // The board's recent changes.
+      await db.schema.createIndex('drink_status_time').on('drink').column('status_time').execute()
+    },
+  },
 ]

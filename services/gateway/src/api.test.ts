@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { openEvents } from '../../../test/support/sse.ts'
 import { call, startInMemorySystem } from '../../../test/support/system.ts'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
@@ -52,7 +53,14 @@ test('every documented operation is one the gateway actually routes', async () =
       const concrete = path.replaceAll(/\{[^}]+\}/g, '1')
       // An empty body: writes are refused as invalid, so nothing changes.
       const body = method === 'get' ? {} : { json: {} }
-      const answer = await call(`${system.url}${concrete}`, { method: method.toUpperCase(), ...body })
+      const streams = Boolean((item as any)[method].responses?.['200']?.content?.['text/event-stream'])
+      // An event stream never ends: that it opened is the answer.
+      const answer = streams
+        ? await openEvents(`${system.url}${concrete}?phoneNumber=01012345678`).then((events) => {
+            events.close()
+            return { status: events.status, body: { type: events.headers.get('content-type') } }
+          })
+        : await call(`${system.url}${concrete}`, { method: method.toUpperCase(), ...body })
       assert.doesNotMatch(String(answer.body?.type), /no-route/, `${method} ${path} reaches a service`)
     }
   }

@@ -12,6 +12,7 @@ import {
 import { Type } from 'typebox'
 import type { PointEntry } from './domain.ts'
 import { retryTransient, runCommand } from './ledger.ts'
+import { liveRoutes, type PointSettings } from './live.ts'
 import {
   type Balance,
   findBalance,
@@ -78,7 +79,9 @@ function phoneNumberOf(raw: string, where: 'body' | 'querystring'): string {
   return phoneNumber
 }
 
-export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, unknown>) {
+export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, PointSettings>) {
+  liveRoutes(app, ctx)
+
   app.patch(
     '/points/cancelPoint',
     {

@@ -1,5 +1,6 @@
 import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
 import { type Outcome, runCommand } from './ledger.ts'
+import type { PointSettings } from './live.ts'
 import type { PointTables } from './store.ts'
 
 /** A conflict here means the order service contradicted itself: fail loudly, ending as a dead letter. */
@@ -7,7 +8,9 @@ function expectConsistent(outcome: Outcome, what: string) {
   if (outcome.kind === 'conflict') throw new Error(`${what}: ${outcome.reason}`)
 }
 
-export const pointHandlers = (ctx: ServiceContext<PointTables, unknown>): EventHandlers<PointTables> => ({
+export const pointHandlers = (
+  ctx: ServiceContext<PointTables, PointSettings>,
+): EventHandlers<PointTables> => ({
   async Ordered(trx, event) {
     const outcome = await runCommand(ctx, trx, {
       type: 'AccruePoints',

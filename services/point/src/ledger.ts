@@ -7,6 +7,7 @@ import {
   type PointEntry,
   recordedEvents,
 } from './domain.ts'
+import { type PointSettings, pointFeed } from './live.ts'
 import { pointMetrics } from './metrics.ts'
 import {
   balanceOf,
@@ -30,7 +31,7 @@ export type Outcome =
  * entries, change the balance, record the entry and its event.
  */
 export async function runCommand(
-  ctx: ServiceContext<PointTables, unknown>,
+  ctx: ServiceContext<PointTables, PointSettings>,
   trx: ServiceTrx<PointTables>,
   command: PointCommand,
 ): Promise<Outcome> {
@@ -42,7 +43,10 @@ export async function runCommand(
   const entry = await insertEntry(trx, ctx.dialect, draft, await balanceOf(trx, draft.phoneNumber), ctx.now())
   if (announce) await ctx.emit(trx, recordedEvents(entry))
   const count = pointMetrics(ctx.metrics)
-  ctx.afterCommit(trx, () => count(entry.kind, entry.point))
+  ctx.afterCommit(trx, () => {
+    count(entry.kind, entry.point)
+    pointFeed(ctx).changed(entry.phoneNumber)
+  })
   return { kind: 'recorded', entry }
 }
 

@@ -175,3 +175,16 @@ export const isTransient = (error: unknown): boolean => {
   const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown }
   return code === '40P01' || code === '40001' || errno === 1213
 }
+
+/** A phone's latest entries, the newest first. */
+export async function latestEntries(db: Db, phoneNumber: string, limit: number): Promise<PointEntry[]> {
+  const rows = await db
+    .selectFrom('point_entry')
+    .selectAll()
+    .where('phone_number', '=', phoneNumber)
+    .orderBy('create_time', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute()
+  return rows.map(toEntry)
+}

@@ -1,0 +1,136 @@
+import { normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
+import {
+  createLiveFeed,
+  type HttpApp,
+  invalidInput,
+  type LiveFeed,
+  ProblemSchema,
+  type ServiceContext,
+} from '@cafeteria/platform'
+import { Type } from 'typebox'
+import type { DrinkSettings } from './settings.ts'
+import type { StaffRequest } from './staff.ts'
+import type { DrinkTables } from './store.ts'
+import { readBoard, readQueue } from './views.ts'
+
+type Context = ServiceContext<DrinkTables, DrinkSettings>
+
+export interface DrinkFeeds {
+  /** Customers: the queue, and where their tickets are. Keyed by phone number ('' for none). */
+  readonly queue: LiveFeed
+  /** The barista's board. */
+  readonly board: LiveFeed
+  /** A ticket was created or changed: every view may have. Call after commit. */
+  changed(): void
+}
+
+const feeds = new WeakMap<Context, DrinkFeeds>()
+
+/** The service's feeds, one set per running service (routes and handlers share it). */
+export function drinkFeeds(ctx: Context): DrinkFeeds {
+  let found = feeds.get(ctx)
+  if (!found) {
+    const settings = ctx.config.live
+    const queue = createLiveFeed({
+      event: 'queue',
+      read: (phone) => readQueue(ctx, phone),
+      settings,
+      log: ctx.log,
+    })
+    const board = createLiveFeed({ event: 'board', read: () => readBoard(ctx), settings, log: ctx.log })
+    found = {
+      queue,
+      board,
+      changed() {
+        queue.changed()
+        board.changed()
+      },
+    }
+    feeds.set(ctx, found)
+  }
+  return found
+}
+
+const EventStream = (description: string) => ({
+  description,
+  content: { 'text/event-stream': { schema: Type.String() } },
+})
+
+const QueueEstimateView = {
+  waiting: Type.Integer({ description: 'tickets waiting for the barista' }),
+  inProgress: Type.Integer({ description: 'tickets being made' }),
+  makeSeconds: Type.Integer({ description: 'typical time from Receipted to Made, recently' }),
+  estimatedWaitSeconds: Type.Integer({ description: 'the wait of a drink ordered now' }),
+}
+const QueueView = Type.Object({
+  ...QueueEstimateView,
+  orders: Type.Array(
+    Type.Object({
+      orderId: Type.Integer(),
+      status: Type.Union([Type.Literal('PaymentApproved'), Type.Literal('Receipted')]),
+      position: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: '1: next in line' }),
+      estimatedWaitSeconds: Type.Integer(),
+    }),
+    { description: "the customer's tickets still in the queue (with phoneNumber)" },
+  ),
+})
+const PhoneQuery = Type.Object({ phoneNumber: Type.Optional(PhoneNumberInput) })
+
+function phoneNumberOf(raw: string | undefined): string {
+  if (raw === undefined) return ''
+  const phoneNumber = normalizePhoneNumber(raw)
+  if (!phoneNumber) throw invalidInput('querystring', [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
+  return phoneNumber
+}
+
+export function liveRoutes(app: HttpApp, ctx: Context, staffOnly: (request: StaffRequest) => Promise<void>) {
+  const { queue, board } = drinkFeeds(ctx)
+  app.addHook('preClose', async () => {
+    queue.close()
+    board.close()
+  })
+
+  app.get(
+    '/drinks/queue',
+    {
+      schema: {
+        summary: 'The queue and the estimated wait; with a phone number, where its tickets are',
+        querystring: PhoneQuery,
+        response: { 200: QueueView, 400: ProblemSchema },
+      },
+    },
+    async (request) => readQueue(ctx, phoneNumberOf(request.query.phoneNumber)),
+  )
+
+  app.get(
+    '/drinks/queue/stream',
+    {
+      schema: {
+        summary: 'GET /drinks/queue as Server-Sent Events (`event: queue`), sent again on every change',
+        querystring: PhoneQuery,
+        response: { 200: EventStream('`event: queue`, the body of GET /drinks/queue'), 400: ProblemSchema },
+      },
+    },
+    (request, reply) => {
+      queue.serve(request, reply, phoneNumberOf(request.query.phoneNumber))
+    },
+  )
+
+  app.get(
+    '/drinks/board/stream',
+    {
+      onRequest: staffOnly,
+      schema: {
+        summary:
+          'Barista: the board as Server-Sent Events (`event: board`); needs the staff token when one is set',
+        response: {
+          200: EventStream('`event: board`: {queue, tickets (oldest first), recent (finished or cancelled)}'),
+          401: ProblemSchema,
+        },
+      },
+    },
+    (request, reply) => {
+      board.serve(request, reply, '')
+    },
+  )
+}
