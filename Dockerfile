@@ -18,10 +18,18 @@ COPY services/order/package.json services/order/
 COPY services/payment/package.json services/payment/
 COPY services/point/package.json services/point/
 COPY apps/cafe/package.json apps/cafe/
+COPY apps/web/package.json apps/web/
 # No install scripts run: no production dependency has one (the `node` development pin does; the
 # image brings its own Node).
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# The web UI, bundled (and compressed) with the development dependencies only this stage has.
+FROM deps AS web
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --include=dev --ignore-scripts --no-audit --no-fund
+COPY apps/web ./apps/web
+RUN node apps/web/build.ts --force
 
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
@@ -30,6 +38,7 @@ COPY --from=deps /app ./
 COPY packages ./packages
 COPY services ./services
 COPY apps ./apps
+COPY --from=web /app/apps/web/dist ./apps/web/dist
 # The image's `node` user, by number so that Kubernetes can check runAsNonRoot.
 USER 1000:1000
 EXPOSE 8080 8081 8082 8083 8084 8085

@@ -12,10 +12,14 @@ import {
   startTracing,
   tracingSettings,
 } from '@cafeteria/platform'
+import { webRoot } from '@cafeteria/web'
 import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
+import { readMenu } from './menu.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
+import { registerStreams } from './streams.ts'
 import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
+import { registerWebUi } from './web.ts'
 
 export interface GatewayOptions {
   readonly env: Env
@@ -41,6 +45,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   }
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
+  const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
@@ -95,6 +100,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       },
     })
   }
+  registerStreams(app, balancers, { timeoutMs, log })
+  await registerWebUi(app, { ...web, log })
   // Docs must not hang on a slow service: a short deadline, and that service is left out.
   await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))
   await app.listen({ host, port, listenTextResolver: () => '' }).catch(async (error: unknown) => {

@@ -1,0 +1,50 @@
+/** What the order screen computes and checks before anything is sent. */
+
+export interface MenuItem {
+  readonly name: string
+  /** The name on the English screen; the Korean name when there is none. */
+  readonly en?: string
+  /** Won per drink. */
+  readonly price: number
+}
+
+/** The service's limits (see the order API): the form says so before the server has to. */
+export const MAX_QTY = 1000
+export const MAX_AMOUNT = 100_000_000
+
+/** A Korean mobile number as the services accept it; hyphens allowed. */
+export const isPhoneNumber = (raw: string): boolean => /^01[016789](-?\d{3,4})-?\d{4}$/.test(raw.trim())
+export const normalizePhone = (raw: string): string => raw.trim().replaceAll('-', '')
+
+export type FormProblem = 'product' | 'qty' | 'phone' | 'amount'
+
+export interface OrderDraft {
+  readonly item: MenuItem | undefined
+  readonly qty: number
+  readonly phone: string
+}
+
+export const totalOf = (draft: OrderDraft): number => (draft.item ? draft.item.price * draft.qty : 0)
+
+/** Every problem with the form, in the order the fields appear. */
+export function problemsOf(draft: OrderDraft): FormProblem[] {
+  const problems: FormProblem[] = []
+  if (!draft.item) problems.push('product')
+  if (!Number.isInteger(draft.qty) || draft.qty < 1 || draft.qty > MAX_QTY) problems.push('qty')
+  else if (totalOf(draft) > MAX_AMOUNT) problems.push('amount')
+  if (!isPhoneNumber(draft.phone)) problems.push('phone')
+  return problems
+}
+
+/**
+ * A fresh Idempotency-Key for one intended order. Made from getRandomValues, which (unlike
+ * randomUUID) also works on a page served over plain http to a counter tablet on the LAN.
+ */
+export function newIdempotencyKey(random: (bytes: Uint8Array<ArrayBuffer>) => unknown): string {
+  const bytes = new Uint8Array(16)
+  random(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** 310 seconds → 6 minutes, rounded up: an estimate that never promises too little. */
+export const minutesOf = (seconds: number): number => Math.max(1, Math.ceil(seconds / 60))
