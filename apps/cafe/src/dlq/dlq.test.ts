@@ -136,7 +136,8 @@ const letterOf = async (orderId: number) => {
   return found
 }
 
-test('dlq list, show, replay and drop', { timeout: 30_000 }, async () => {
+// Six CLI processes start here, each loading the whole program: slow when the machine is busy.
+test('dlq list, show, replay and drop', { timeout: 90_000 }, async () => {
   const failing = toEnvelope('order', ordered(41, 1), new Date())
   const invalid = toEnvelope('order', ordered(42, 0), new Date())
   await bus.publish([failing, invalid].map((e) => ({ id: e.id, type: e.type, payload: JSON.stringify(e) })))
