@@ -17,10 +17,20 @@ export function Barista() {
   const [busy, setBusy] = useState<number | undefined>()
   const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
 
-  useEffect(
-    () => follow('/drinks/board/stream', { headers: auth, on: { board: setBoard }, state: setState }),
-    [token],
-  )
+  // Asked first, so a missing or wrong token shows the prompt rather than a refused stream.
+  useEffect(() => {
+    let stop: (() => void) | undefined
+    let gone = false
+    void request<{ granted: boolean }>('GET', '/drinks/board/access', { headers: auth }).then((answer) => {
+      if (gone) return
+      if (answer.ok && !answer.body.granted) return setState('unauthorized')
+      stop = follow('/drinks/board/stream', { headers: auth, on: { board: setBoard }, state: setState })
+    })
+    return () => {
+      gone = true
+      stop?.()
+    }
+  }, [token])
 
   const save = (value: string) => {
     sessionStorage.setItem(TOKEN, value)
@@ -108,7 +118,7 @@ export function Barista() {
               {k.status === 'DrinkCanceled'
                 ? t('canceledNote', { orderId: k.orderId, product: k.productName, qty: k.qty })
                 : `#${k.orderId} ${k.productName} × ${k.qty} · ${t('madeNote')}`}
-              {k.statusTime && <time dateTime={k.statusTime}> · {timeOf(k.statusTime, lang)}</time>}
+              {k.statusTime && <time dateTime={k.statusTime}>{timeOf(k.statusTime, lang)}</time>}
             </li>
           ))}
         </ul>

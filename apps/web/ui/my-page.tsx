@@ -143,7 +143,7 @@ function OrderCard(props: { order: Order; queue: QueueView | undefined; points: 
         <ol class="steps" aria-hidden="true">
           {STEPS.map((s, i) => (
             <li key={s} class={i <= step ? 'done' : ''}>
-              {t(`status_${s}`)}
+              {t(`step_${s}`)}
             </li>
           ))}
         </ol>

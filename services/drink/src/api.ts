@@ -12,7 +12,7 @@ import { Type } from 'typebox'
 import { decide } from './domain.ts'
 import { drinkFeeds, liveRoutes } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
-import { staffOnly } from './staff.ts'
+import { staffCheck } from './staff.ts'
 import { type DrinkTables, findByOrderId, findDrink, listDrinks, saveDrink } from './store.ts'
 import { drinkView as view } from './views.ts'
 
@@ -35,7 +35,7 @@ const Drinks = HalCollectionSchema('drinks', DrinkView)
 const Id = EntityId
 
 export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>) {
-  const staff = staffOnly(ctx.config.staffToken, ctx.log)
+  const staff = staffCheck(ctx.config.staffToken, ctx.log)
   const feeds = drinkFeeds(ctx)
   liveRoutes(app, ctx, staff)
 
@@ -96,7 +96,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
   app.patch(
     '/drinks/:id',
     {
-      onRequest: staff,
+      onRequest: staff.only,
       schema: {
         summary:
           'Barista: accept (Receipted), then finish (Made) a ticket; needs the staff token when one is set',

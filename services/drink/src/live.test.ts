@@ -126,3 +126,15 @@ describe('the barista (staff token)', () => {
     board.close()
   })
 })
+
+describe('staff access', () => {
+  test('says whether a token is needed and whether the one sent is right, without refusing', async () => {
+    const ask = (headers: Record<string, string>) => call(`${system.url}/drinks/board/access`, { headers })
+    assert.deepEqual((await ask({})).body, { tokenRequired: true, granted: false })
+    assert.deepEqual((await ask({ authorization: 'Bearer nope' })).body, {
+      tokenRequired: true,
+      granted: false,
+    })
+    assert.deepEqual((await ask(STAFF)).body, { tokenRequired: true, granted: true })
+  })
+})

@@ -9,7 +9,7 @@ import {
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
 import type { DrinkSettings } from './settings.ts'
-import type { StaffRequest } from './staff.ts'
+import type { StaffCheck } from './staff.ts'
 import type { DrinkTables } from './store.ts'
 import { readBoard, readQueue } from './views.ts'
 
@@ -83,7 +83,7 @@ function phoneNumberOf(raw: string | undefined): string {
   return phoneNumber
 }
 
-export function liveRoutes(app: HttpApp, ctx: Context, staffOnly: (request: StaffRequest) => Promise<void>) {
+export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
   const { queue, board } = drinkFeeds(ctx)
   app.addHook('preClose', async () => {
     queue.close()
@@ -117,9 +117,20 @@ export function liveRoutes(app: HttpApp, ctx: Context, staffOnly: (request: Staf
   )
 
   app.get(
+    '/drinks/board/access',
+    {
+      schema: {
+        summary: 'Barista: whether a staff token is needed, and whether the one sent is right (never 401)',
+        response: { 200: Type.Object({ tokenRequired: Type.Boolean(), granted: Type.Boolean() }) },
+      },
+    },
+    async (request) => staff.access(request),
+  )
+
+  app.get(
     '/drinks/board/stream',
     {
-      onRequest: staffOnly,
+      onRequest: staff.only,
       schema: {
         summary:
           'Barista: the board as Server-Sent Events (`event: board`); needs the staff token when one is set',
