@@ -76,6 +76,10 @@ export function openLocalBus(options: {
   )
   const nextDue = db.prepare('select min(due_at) as due from retry where consumer = ?')
   const countRetries = db.prepare('select count(*) as n from retry where consumer = ?')
+  const pendingAfter = db.prepare('select count(*) as n from message where seq > ?')
+  const pendingOfTypesAfter = db.prepare(
+    'select count(*) as n from message where seq > ? and type in (select value from json_each(?))',
+  )
   const saveRetry = db.prepare(
     'insert into retry (consumer, seq, attempt, due_at) values (?, ?, ?, ?) on conflict (consumer, seq) do update set attempt = excluded.attempt, due_at = excluded.due_at',
   )
@@ -318,6 +322,17 @@ export function openLocalBus(options: {
       }
     },
     health: () => ({ ok: !closed, detail: closed ? 'closed' : `local log at ${options.path}` }),
+    async lag(consumer: string) {
+      // Messages past its position (in hand or waiting) and those waiting for a retry. A consumer
+      // of another thread is read from its saved cursor, at most one flush behind.
+      const group = groups.get(consumer)
+      const position = group?.position ?? (cursorOf.get(consumer) as { seq: number } | undefined)?.seq ?? 0
+      const pending = group?.types
+        ? pendingOfTypesAfter.get(position, group.typesJson)
+        : pendingAfter.get(position)
+      const retries = group?.retries ?? (countRetries.get(consumer) as { n: number }).n
+      return (pending as { n: number }).n + retries
+    },
     async close() {
       if (closed) return
       await Promise.all([...groups.values()].map((g) => g.stop()))
