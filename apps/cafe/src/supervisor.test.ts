@@ -49,9 +49,9 @@ test('a process that exits is restarted with growing, capped delays, reset after
   const runs = join(dir, 'runs')
   const port = await freePort()
   const { log, lines } = capture()
-  // The first run long enough to be seen ready, three short ones, one longer than the reset
-  // threshold, then one that stays.
-  const lifetimes = [1000, 150, 150, 150, 3000]
+  // The first run long enough to be seen ready even when starting Node takes seconds on a busy
+  // machine, three short ones, one longer than the reset threshold, then one that stays.
+  const lifetimes = [4000, 150, 150, 150, 3000]
   const supervised = supervise({
     service: 'svc',
     replica: 0,

@@ -172,7 +172,8 @@ describe('call policy', () => {
     behave = slow(1000)
     const { ms, result } = await timed(() => client.send('POST', '/pay', {}, { idempotent: true }))
     assert.ok(unavailable('timeout')(result), String(result))
-    assert.ok(ms >= 450 && ms < 560, `${ms} ms`)
+    // Without the budget five retries would take over 1.5 s; the margin is for a busy machine.
+    assert.ok(ms >= 450 && ms < 750, `${ms} ms`)
     assert.ok(hits >= 1 && hits <= 2, `${hits} attempts`)
   })
 
