@@ -32,3 +32,29 @@ test('Given messages a consumer holds or has not reached, when asked for its lag
   await subscription.stop()
   await bus.close()
 })
+
+test('Given a backlog that handlers settle without real I/O, when a consumer works it off, then the event loop turns between its batches', async () => {
+  await using dir = await tempDir('cafe-turns-')
+  const bus = openLocalBus({ path: join(dir.path, 'bus.db') })
+  const messages = Array.from({ length: 200 }, (_, i) => ({ id: `m${i}`, type: 'Ordered', payload: '{}' }))
+  await bus.publish(messages)
+  let handled = 0
+  let handledAtFirstTurn: number | undefined
+  // A handler on SQLite resolves as a microtask; so does this one. A request arriving meanwhile
+  // is served in a later turn of the event loop, like this immediate.
+  const subscription = bus.consume(
+    'drink',
+    async () => {
+      handled++
+      if (handled === 1) setImmediate(() => (handledAtFirstTurn = handled))
+    },
+    { concurrency: 10 },
+  )
+  await waitFor(() => handled === 200, 5000, { what: 'the backlog to be worked off' })
+  assert.ok(
+    handledAtFirstTurn !== undefined && handledAtFirstTurn < 200,
+    `a turn came after ${handledAtFirstTurn} messages`,
+  )
+  await subscription.stop()
+  await bus.close()
+})

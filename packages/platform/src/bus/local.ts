@@ -238,6 +238,9 @@ export function openLocalBus(options: {
         const drained = fresh.length < this.concurrency
         this.position = drained ? until : (fresh.at(-1)?.seq ?? this.position)
         if (drained && this.retries === 0) await this.idle()
+        // Handlers on SQLite never leave the microtask queue: without this, a backlog would be
+        // worked off in one turn while this thread's HTTP requests wait.
+        else await new Promise((resolve) => setImmediate(resolve))
       }
     }
 

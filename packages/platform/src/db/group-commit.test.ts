@@ -89,3 +89,22 @@ test('Given a work that breaks a constraint, when others share its transaction, 
   )
   await database.close()
 })
+
+test('Given transactions that keep arriving while others run, when they are worked off, then the event loop turns between batches', async () => {
+  await using dir = await tempDir('cafe-group-turns-')
+  const database = await openItems(join(dir.path, 'items.db'))
+  const order: string[] = []
+  // The first transaction queues the second while it runs, so they go in separate batches; a
+  // request arriving meanwhile, like this immediate, is served between them.
+  await database.transaction(async (trx) => {
+    setImmediate(() => order.push('turn'))
+    void database.transaction(async (next) => {
+      order.push('second batch')
+      await next.insertInto('item').values({ id: 'b' }).execute()
+    })
+    await trx.insertInto('item').values({ id: 'a' }).execute()
+  })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.deepEqual(order, ['turn', 'second batch'])
+  await database.close()
+})

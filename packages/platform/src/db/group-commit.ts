@@ -65,6 +65,8 @@ export function groupCommit<DB>(db: Kysely<DB>) {
         const batch = queue
         queue = []
         await runBatch(batch)
+        // Statements on SQLite settle as microtasks: let the event loop run between batches.
+        if (queue.length > 0) await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
       running = false
