@@ -1,4 +1,4 @@
-import { type Dialect, insertIfAbsent, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, insertIfAbsent, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import {
   type AttemptOutcome,
@@ -83,38 +83,65 @@ export async function openMyPage(
   orderId: number,
   phoneNumber: string,
 ): Promise<Stored<MyPage>> {
-  const insert = db
-    .insertInto('mypage')
-    .values({ order_id: orderId, phone_number: phoneNumber, status: statusOf(noFacts) })
-  await (dialect === 'mysql'
-    ? insert.onDuplicateKeyUpdate({ order_id: orderId })
-    : insert.onConflict((oc) => oc.column('order_id').doUpdateSet({ order_id: orderId }))
-  ).execute()
-  let query = db.selectFrom('mypage').selectAll().where('order_id', '=', orderId)
-  if (dialect !== 'sqlite') query = query.forUpdate()
-  return toMyPage(await query.executeTakeFirstOrThrow())
+  await upsertEmptyPage.execute(db, { orderId, phoneNumber })
+  const row = await (dialect === 'sqlite' ? pageOfOrder : pageOfOrderForUpdate).first(db, { orderId })
+  if (!row) throw new Error(`my page of order ${orderId} vanished after its upsert`)
+  return toMyPage(row)
 }
 
+const upsertEmptyPage = prepared<CustomercenterTables, { orderId: number; phoneNumber: string }, never>(
+  (db, $, dialect) => {
+    const insert = db
+      .insertInto('mypage')
+      .values({ order_id: $('orderId'), phone_number: $('phoneNumber'), status: statusOf(noFacts) })
+    return dialect === 'mysql'
+      ? insert.onDuplicateKeyUpdate({ order_id: $('orderId') })
+      : insert.onConflict((oc) => oc.column('order_id').doUpdateSet({ order_id: $('orderId') }))
+  },
+)
+type PageRow = Selectable<CustomercenterTables['mypage']>
+const pageOfOrder = prepared<CustomercenterTables, { orderId: number }, PageRow>((db, $) =>
+  db.selectFrom('mypage').selectAll().where('order_id', '=', $('orderId')),
+)
+const pageOfOrderForUpdate = prepared<CustomercenterTables, { orderId: number }, PageRow>((db, $) =>
+  db.selectFrom('mypage').selectAll().where('order_id', '=', $('orderId')).forUpdate(),
+)
+
 export async function saveMyPage(db: Db, id: number, page: MyPage): Promise<void> {
-  await db
+  await savePage.execute(db, {
+    id,
+    phoneNumber: page.phoneNumber,
+    productName: page.productName,
+    qty: page.qty,
+    amt: page.amt,
+    status: page.status,
+    ...page.facts,
+  })
+}
+
+const savePage = prepared<
+  CustomercenterTables,
+  Pick<MyPage, 'phoneNumber' | 'productName' | 'qty' | 'amt' | 'status'> & MyPage['facts'] & { id: number },
+  never
+>((db, $) =>
+  db
     .updateTable('mypage')
     .set({
-      phone_number: page.phoneNumber,
-      product_name: page.productName,
-      qty: page.qty,
-      amt: page.amt,
-      status: page.status,
-      ordered: page.facts.ordered,
-      receipted: page.facts.receipted,
-      made: page.facts.made,
-      cancel_requested: page.facts.cancelRequested,
-      cancel_failed: page.facts.cancelFailed,
-      drink_canceled: page.facts.drinkCanceled,
-      payment_canceled: page.facts.paymentCanceled,
+      phone_number: $('phoneNumber'),
+      product_name: $('productName'),
+      qty: $('qty'),
+      amt: $('amt'),
+      status: $('status'),
+      ordered: $('ordered'),
+      receipted: $('receipted'),
+      made: $('made'),
+      cancel_requested: $('cancelRequested'),
+      cancel_failed: $('cancelFailed'),
+      drink_canceled: $('drinkCanceled'),
+      payment_canceled: $('paymentCanceled'),
     })
-    .where('id', '=', id)
-    .execute()
-}
+    .where('id', '=', $('id')),
+)
 
 export async function findMyPage(db: Db, id: number): Promise<Stored<MyPage> | undefined> {
   const row = await db.selectFrom('mypage').selectAll().where('id', '=', id).executeTakeFirst()
@@ -122,14 +149,12 @@ export async function findMyPage(db: Db, id: number): Promise<Stored<MyPage> | u
 }
 
 export async function findMyPagesByPhoneNumber(db: Db, phoneNumber: string): Promise<Stored<MyPage>[]> {
-  const rows = await db
-    .selectFrom('mypage')
-    .selectAll()
-    .where('phone_number', '=', phoneNumber)
-    .orderBy('order_id')
-    .execute()
-  return rows.map(toMyPage)
+  return (await pagesOfPhone.all(db, { phoneNumber })).map(toMyPage)
 }
+
+const pagesOfPhone = prepared<CustomercenterTables, { phoneNumber: string }, PageRow>((db, $) =>
+  db.selectFrom('mypage').selectAll().where('phone_number', '=', $('phoneNumber')).orderBy('order_id'),
+)
 
 export async function findMyPagesByOrderId(db: Db, orderId: number): Promise<Stored<MyPage>[]> {
   const rows = await db.selectFrom('mypage').selectAll().where('order_id', '=', orderId).execute()

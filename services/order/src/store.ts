@@ -1,4 +1,4 @@
-import { type Dialect, insertReturningId, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, insertReturningId, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import type { Order, OrderDraft } from './domain.ts'
 
@@ -77,14 +77,27 @@ export async function findPendingBefore(db: Db, before: Date, limit: number): Pr
 
 /** Saves a decided state, but only over the state it was decided from (optimistic check). */
 export async function saveOrder(db: Db, order: Order, expectedStatus: Order['status']): Promise<boolean> {
-  const result = await db
-    .updateTable('order_management')
-    .set({ status: order.status, payment_id: order.paymentId, cancel_refused: order.cancelRefused })
-    .where('id', '=', order.id)
-    .where('status', '=', expectedStatus)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+  const updated = await updateOrder.affected(db, {
+    id: order.id,
+    status: order.status,
+    paymentId: order.paymentId,
+    cancelRefused: order.cancelRefused,
+    expectedStatus,
+  })
+  return updated === 1
 }
+
+const updateOrder = prepared<
+  OrderTables,
+  Pick<Order, 'id' | 'status' | 'paymentId' | 'cancelRefused'> & { expectedStatus: Order['status'] },
+  never
+>((db, $) =>
+  db
+    .updateTable('order_management')
+    .set({ status: $('status'), payment_id: $('paymentId'), cancel_refused: $('cancelRefused') })
+    .where('id', '=', $('id'))
+    .where('status', '=', $('expectedStatus')),
+)
 
 export interface HistoryEntry {
   readonly status: string
@@ -93,11 +106,14 @@ export interface HistoryEntry {
 }
 
 export async function appendHistory(db: Db, orderId: number, entry: HistoryEntry): Promise<void> {
-  await db
-    .insertInto('order_history')
-    .values({ order_id: orderId, status: entry.status, detail: entry.detail, at: entry.at })
-    .execute()
+  await insertHistory.execute(db, { orderId, ...entry })
 }
+
+const insertHistory = prepared<OrderTables, HistoryEntry & { orderId: number }, never>((db, $) =>
+  db
+    .insertInto('order_history')
+    .values({ order_id: $('orderId'), status: $('status'), detail: $('detail'), at: $('at') }),
+)
 
 export async function historyOf(db: Db, orderId: number): Promise<HistoryEntry[]> {
   const rows = await db

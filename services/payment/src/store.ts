@@ -1,4 +1,4 @@
-import { type Dialect, insertIfAbsent, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, insertIfAbsent, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import type { Payment } from './domain.ts'
 
@@ -23,8 +23,12 @@ const toPayment = (row: Selectable<PaymentTables['payment']>): Payment => ({
   createTime: new Date(toIso(row.create_time)),
 })
 
+const byOrderId = prepared<PaymentTables, { orderId: number }, Selectable<PaymentTables['payment']>>(
+  (db, $) => db.selectFrom('payment').selectAll().where('order_id', '=', $('orderId')),
+)
+
 export async function findByOrderId(db: Db, orderId: number): Promise<Payment | undefined> {
-  const row = await db.selectFrom('payment').selectAll().where('order_id', '=', orderId).executeTakeFirst()
+  const row = await byOrderId.first(db, { orderId })
   return row && toPayment(row)
 }
 

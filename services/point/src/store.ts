@@ -1,4 +1,4 @@
-import { type Dialect, insertReturningId, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, insertReturningId, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import type { EntryDraft, EntryKind, PointEntry } from './domain.ts'
 
@@ -57,18 +57,18 @@ const toEntry = (row: Selectable<PointTables['point_entry']>): PointEntry => ({
  * read comes before it, so what is read next (MariaDB's snapshot is taken at the first read)
  * already includes whatever the previous holder committed.
  */
-export async function lockBalance(db: Db, dialect: Dialect, phoneNumber: string): Promise<void> {
-  const insert = db.insertInto('point_balance').values({ phone_number: phoneNumber, point: 0 })
-  if (dialect === 'mysql') {
-    await insert.onDuplicateKeyUpdate((eb) => ({ point: eb.ref('point_balance.point') })).execute()
-  } else {
-    await insert
-      .onConflict((oc) =>
+export async function lockBalance(db: Db, _dialect: Dialect, phoneNumber: string): Promise<void> {
+  await upsertBalance.execute(db, { phoneNumber })
+}
+
+const upsertBalance = prepared<PointTables, { phoneNumber: string }, never>((db, $, dialect) => {
+  const insert = db.insertInto('point_balance').values({ phone_number: $('phoneNumber'), point: 0 })
+  return dialect === 'mysql'
+    ? insert.onDuplicateKeyUpdate((eb) => ({ point: eb.ref('point_balance.point') }))
+    : insert.onConflict((oc) =>
         oc.column('phone_number').doUpdateSet((eb) => ({ point: eb.ref('point_balance.point') })),
       )
-      .execute()
-  }
-}
+})
 
 /**
  * Adds `change` to the balance in one conditional statement: a deduction applies only while the
@@ -76,23 +76,36 @@ export async function lockBalance(db: Db, dialect: Dialect, phoneNumber: string)
  */
 export async function changeBalance(db: Db, phoneNumber: string, change: number): Promise<boolean> {
   if (change === 0) return true
-  let update = db
-    .updateTable('point_balance')
-    .set((eb) => ({ point: eb('point', '+', change) }))
-    .where('phone_number', '=', phoneNumber)
-  if (change < 0) update = update.where('point', '>=', -change)
-  const result = await update.executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+  const updated =
+    change > 0
+      ? await addToBalance.affected(db, { phoneNumber, change })
+      : await takeFromBalance.affected(db, { phoneNumber, amount: -change })
+  return updated === 1
 }
 
+const addToBalance = prepared<PointTables, { phoneNumber: string; change: number }, never>((db, $) =>
+  db
+    .updateTable('point_balance')
+    .set((eb) => ({ point: eb('point', '+', $('change')) }))
+    .where('phone_number', '=', $('phoneNumber')),
+)
+const takeFromBalance = prepared<PointTables, { phoneNumber: string; amount: number }, never>((db, $) =>
+  db
+    .updateTable('point_balance')
+    .set((eb) => ({ point: eb('point', '-', $('amount')) }))
+    .where('phone_number', '=', $('phoneNumber'))
+    .where('point', '>=', $('amount')),
+)
+
 export async function balanceOf(db: Db, phoneNumber: string): Promise<number> {
-  const row = await db
-    .selectFrom('point_balance')
-    .select('point')
-    .where('phone_number', '=', phoneNumber)
-    .executeTakeFirstOrThrow()
+  const row = await balanceRow.first(db, { phoneNumber })
+  if (!row) throw new Error(`no balance for ${phoneNumber}`)
   return Number(row.point)
 }
+
+const balanceRow = prepared<PointTables, { phoneNumber: string }, { point: number }>((db, $) =>
+  db.selectFrom('point_balance').select('point').where('phone_number', '=', $('phoneNumber')),
+)
 
 export async function insertEntry(
   db: Db,
@@ -118,15 +131,18 @@ export async function insertEntry(
 
 /** An order's entries, oldest first. */
 export async function findByOrderId(db: Db, orderId: number): Promise<PointEntry[]> {
-  const rows = await db
-    .selectFrom('point_entry')
-    .selectAll()
-    .where('order_id', '=', orderId)
-    .orderBy('create_time')
-    .orderBy('id')
-    .execute()
-  return rows.map(toEntry)
+  return (await entriesOfOrder.all(db, { orderId })).map(toEntry)
 }
+
+const entriesOfOrder = prepared<PointTables, { orderId: number }, Selectable<PointTables['point_entry']>>(
+  (db, $) =>
+    db
+      .selectFrom('point_entry')
+      .selectAll()
+      .where('order_id', '=', $('orderId'))
+      .orderBy('create_time')
+      .orderBy('id'),
+)
 
 export async function findByPaymentId(db: Db, paymentId: number): Promise<PointEntry[]> {
   const rows = await db
@@ -141,15 +157,18 @@ export async function findByPaymentId(db: Db, paymentId: number): Promise<PointE
 
 /** A phone's point history, oldest first. */
 export async function findByPhoneNumber(db: Db, phoneNumber: string): Promise<PointEntry[]> {
-  const rows = await db
-    .selectFrom('point_entry')
-    .selectAll()
-    .where('phone_number', '=', phoneNumber)
-    .orderBy('create_time')
-    .orderBy('id')
-    .execute()
-  return rows.map(toEntry)
+  return (await entriesOfPhone.all(db, { phoneNumber })).map(toEntry)
 }
+
+const entriesOfPhone = prepared<PointTables, { phoneNumber: string }, Selectable<PointTables['point_entry']>>(
+  (db, $) =>
+    db
+      .selectFrom('point_entry')
+      .selectAll()
+      .where('phone_number', '=', $('phoneNumber'))
+      .orderBy('create_time')
+      .orderBy('id'),
+)
 
 export async function findEntry(db: Db, id: number): Promise<PointEntry | undefined> {
   const row = await db.selectFrom('point_entry').selectAll().where('id', '=', id).executeTakeFirst()

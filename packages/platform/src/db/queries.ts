@@ -1,9 +1,37 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { Dialect } from './database.ts'
+import { prepared } from './prepared.ts'
 
 /**
- * The few statements whose SQL differs between PostgreSQL, MariaDB and SQLite, written once.
+ * The few statements whose SQL differs between PostgreSQL, MariaDB and SQLite, written once and
+ * prepared per table and set of columns (see prepared.ts): the inbox, outbox and the services'
+ * inserts run on every event.
  */
+
+type Statement = ReturnType<typeof prepared<any, Record<string, unknown>, any>>
+const statements = new Map<string, Statement>()
+
+function statementFor(kind: 'id' | 'ifAbsent', table: string, columns: readonly string[]): Statement {
+  const key = `${kind}:${table}:${columns.join(',')}`
+  let statement = statements.get(key)
+  if (!statement) {
+    statement = prepared<any, Record<string, unknown>, any>((db, $, dialect) => {
+      const values = Object.fromEntries(columns.map((column) => [column, $(column)]))
+      const builder = db.insertInto(table)
+      if (kind === 'id')
+        return dialect === 'mysql' ? builder.values(values) : builder.values(values).returning('id')
+      return dialect === 'mysql'
+        ? builder.ignore().values(values)
+        : builder.values(values).onConflict((oc) => oc.doNothing())
+    })
+    statements.set(key, statement)
+  }
+  return statement
+}
+
+/** The columns given a value; an undefined one is left to its default, as Kysely would. */
+const defined = (values: object) =>
+  Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined))
 
 /** Inserts one row and returns its generated `id` (MariaDB reports it, the others return it). */
 export async function insertReturningId<DB, T extends keyof DB & string>(
@@ -12,24 +40,21 @@ export async function insertReturningId<DB, T extends keyof DB & string>(
   table: T,
   values: Insertable<DB[T]>,
 ): Promise<number> {
-  const query = (db as unknown as Kysely<any>).insertInto(table).values(values as never)
-  if (dialect === 'mysql') return Number((await query.executeTakeFirstOrThrow()).insertId)
-  const row = await query.returning('id').executeTakeFirstOrThrow()
-  return Number(row.id)
+  const row = defined(values)
+  const result = await statementFor('id', table, Object.keys(row)).execute(db as Kysely<any>, row)
+  if (dialect === 'mysql') return Number(result.insertId)
+  const id = (result.rows[0] as { id?: unknown } | undefined)?.id
+  if (id === undefined) throw new Error(`insert into ${table} returned no id`)
+  return Number(id)
 }
 
 /** Inserts one row unless its key exists; tells whether it was inserted. */
 export async function insertIfAbsent<DB, T extends keyof DB & string>(
   db: Kysely<DB>,
-  dialect: Dialect,
+  _dialect: Dialect,
   table: T,
   values: Insertable<DB[T]>,
 ): Promise<boolean> {
-  const builder = (db as unknown as Kysely<any>).insertInto(table)
-  const query =
-    dialect === 'mysql'
-      ? builder.ignore().values(values as never)
-      : builder.values(values as never).onConflict((oc) => oc.doNothing())
-  const result = await query.executeTakeFirst()
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+  const row = defined(values)
+  return (await statementFor('ifAbsent', table, Object.keys(row)).affected(db as Kysely<any>, row)) > 0
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { DomainEvent, NewEvent } from '@cafeteria/contracts'
 import type { Kysely } from 'kysely'
 import type { PlatformTables } from '../db/platform-tables.ts'
+import { prepared } from '../db/prepared.ts'
 
 /** Completes a producer's event with its identity: a unique id (the dedupe key), source and time. */
 export function toEnvelope(source: string, event: NewEvent, now: Date): DomainEvent {
@@ -20,16 +21,43 @@ export async function appendToOutbox(
   if (events.length === 0) return
   const now = new Date()
   const encodedHeaders = headers && Object.keys(headers).length > 0 ? JSON.stringify(headers) : null
+  const rows = events.map((event) => ({
+    eventId: event.id,
+    type: event.type,
+    payload: JSON.stringify(event),
+    headers: encodedHeaders,
+    createdAt: now,
+  }))
+  const [only] = rows
+  if (rows.length === 1 && only) {
+    await insertEvent.execute(trx, only)
+    return
+  }
+  // Several in one statement: on MariaDB, inserts one by one can deadlock with the relay's delete.
   await trx
     .insertInto('outbox')
     .values(
-      events.map((event) => ({
-        event_id: event.id,
-        type: event.type,
-        payload: JSON.stringify(event),
-        headers: encodedHeaders,
-        created_at: now,
+      rows.map((row) => ({
+        event_id: row.eventId,
+        type: row.type,
+        payload: row.payload,
+        headers: row.headers,
+        created_at: row.createdAt,
       })),
     )
     .execute()
 }
+
+const insertEvent = prepared<
+  PlatformTables,
+  { eventId: string; type: string; payload: string; headers: string | null; createdAt: Date },
+  never
+>((db, $) =>
+  db.insertInto('outbox').values({
+    event_id: $('eventId'),
+    type: $('type'),
+    payload: $('payload'),
+    headers: $('headers'),
+    created_at: $('createdAt'),
+  }),
+)
