@@ -1,35 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { parseBenchArgs } from './options.ts'
+import { parseStatus } from './memory.ts'
+import { parseEvents } from './sse.ts'
 import { mapBounded } from './verify.ts'
-
-test('bench options: defaults, both modes, a timestamped file, help and bad values', () => {
-  const options = parseBenchArgs([], new Date('2026-01-02T03:04:05.678Z'))
-  assert.deepEqual(options, {
-    modes: ['embedded'],
-    durationS: 10,
-    connections: 50,
-    jsonFile: 'bench-results/bench-2026-01-02T03-04-05-678Z.json',
-  })
-  const both = parseBenchArgs([
-    '--mode',
-    'both',
-    '--duration',
-    '3',
-    '--connections',
-    '100',
-    '--json',
-    'x.json',
-  ])
-  assert.deepEqual(both?.modes, ['embedded', 'distributed'])
-  assert.equal(both?.connections, 100)
-  assert.equal(both?.jsonFile, 'x.json')
-  assert.equal(parseBenchArgs(['--help']), undefined)
-  assert.throws(() => parseBenchArgs(['--mode', 'cluster']), /--mode/)
-  assert.throws(() => parseBenchArgs(['--duration', '0']), /--duration/)
-  assert.throws(() => parseBenchArgs(['--connections', '2.5']), /--connections/)
-})
 
 test('verification keeps at most the given number of look-ups in flight, results in order', async () => {
   let inFlight = 0
@@ -45,4 +19,18 @@ test('verification keeps at most the given number of look-ups in flight, results
     results,
     [...Array(50).keys()].map((n) => n * 2),
   )
+})
+
+test('given a stream cut mid-event, when parsed, then the complete events and the rest to wait for', () => {
+  const { events, rest } = parseEvents(
+    'retry: 2000\n\nid: a\nevent: mypage\ndata: {"orders":[]}\n\n: hi\n\nevent: my',
+  )
+  assert.deepEqual(events, [{ event: 'mypage', data: '{"orders":[]}' }])
+  assert.equal(rest, 'event: my')
+})
+
+test('given /proc/<pid>/status, when parsed, then the resident size now and its high water mark in kB', () => {
+  const status = 'Name:\tnode\nVmPeak:\t 1200000 kB\nVmHWM:\t  210000 kB\nVmRSS:\t  180500 kB\nThreads:\t12\n'
+  assert.deepEqual(parseStatus(status), { rssKb: 180500, hwmKb: 210000 })
+  assert.equal(parseStatus('Name:\tkthreadd\n'), undefined)
 })

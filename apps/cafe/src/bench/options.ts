@@ -1,12 +1,24 @@
 import { parseArgs } from 'node:util'
+import { expandScenarios, isScenarioName, type ScenarioName, scenarioNames } from './scenarios.ts'
 
 export type Mode = 'embedded' | 'distributed'
 
+/** The plain run: POST /orders in each mode. */
 export interface BenchOptions {
   readonly modes: readonly Mode[]
   readonly durationS: number
   readonly connections: number
   readonly jsonFile: string
+}
+
+/** A suite run (--suite or --scenario). */
+export interface SuiteOptions {
+  /** What runs, in report order: the selection with what it depends on. */
+  readonly scenarios: readonly ScenarioName[]
+  /** Seconds of each load phase. */
+  readonly durationS: number
+  readonly jsonFile: string
+  readonly chartFile: string
 }
 
 export const usage = `usage: cafe bench [options]
@@ -16,24 +28,45 @@ fresh store), after calibrating the machine with a bare node:http server (H, its
 checks that every order placed got its payment and its drink ticket.
 
   --mode <m>          embedded | distributed | both (default embedded)
-  --duration <s>      seconds of load per mode (default 10)
+  --duration <s>      seconds of load per mode, or per load phase of a suite (default 10)
   --connections <n>   concurrent connections (default 50)
-  --json <file>       where the summary goes too (default bench-results/bench-<timestamp>.json)
+  --json <file>       where the summary goes too (default bench-results/bench-<timestamp>.json,
+                      bench-results/suite-<timestamp>.json for a suite)
   --help              this text
+
+The scenario suite, each scenario with targets relative to calibrations of the same run: H at
+50 and 100 connections, and P (pgbench single-row INSERTs, 16 clients, synchronous commit):
+
+  --suite             every scenario (same as --scenario all)
+  --scenario <name>   one scenario; repeat the option for more. Names:
+                        embedded-orders         POST /orders, 50 connections: ≥ 0.02 × H(50), p99 ≤ 200 ms
+                        embedded-memory         peak RSS during that load: ≤ 300 MB
+                        embedded-visibility     order → My Page (live view) at ⅓ of the orders rate: p99 ≤ 100 ms
+                        embedded-cold-start     spawn → /health/ready, fresh data dir, median of 5: ≤ 1500 ms
+                        distributed-orders      POST /orders, 100 connections: ≥ 0.08 × P, p99 ≤ 150 ms
+                        distributed-visibility  as embedded-visibility, distributed mode
+                        distributed-reads       My Page and points reads, 100 connections: ≥ 0.18 × H(100), p99 ≤ 30 ms
+                      Memory and visibility bring their mode's orders load along (they are measured on it).
+  --chart <file>      the SVG chart a suite run draws (default docs/bench.svg)
+
+In a suite, connections are each scenario's own: --mode and --connections go with the plain run.
 
 The summary is printed as JSON on stdout; progress goes to stderr. Exits 1 when an order is
 missing its payment or its ticket, 0 otherwise (missed targets included).
 `
 
 /** Parsed options, or undefined when --help was asked for. */
-export function parseBenchArgs(args: string[], now = new Date()): BenchOptions | undefined {
+export function parseBenchArgs(args: string[], now = new Date()): BenchOptions | SuiteOptions | undefined {
   const { values } = parseArgs({
     args,
     options: {
-      mode: { type: 'string', default: 'embedded' },
+      mode: { type: 'string' },
       duration: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '50' },
+      connections: { type: 'string' },
       json: { type: 'string' },
+      suite: { type: 'boolean', default: false },
+      scenario: { type: 'string', multiple: true },
+      chart: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -43,15 +76,40 @@ export function parseBenchArgs(args: string[], now = new Date()): BenchOptions |
     distributed: ['distributed'],
     both: ['embedded', 'distributed'],
   }
-  const chosen = modes[values.mode]
-  if (!chosen) throw new Error(`--mode must be embedded, distributed or both, not '${values.mode}'`)
+  const mode = values.mode ?? 'embedded'
+  const chosen = modes[mode]
+  if (!chosen) throw new Error(`--mode must be embedded, distributed or both, not '${mode}'`)
   const stamp = now.toISOString().replace(/[:.]/g, '-')
-  return {
-    modes: chosen,
-    durationS: positiveInt('--duration', values.duration),
-    connections: positiveInt('--connections', values.connections),
-    jsonFile: values.json ?? `bench-results/bench-${stamp}.json`,
+  const durationS = positiveInt('--duration', values.duration)
+  const selected = selection(values.suite, values.scenario ?? [])
+  if (!selected) {
+    if (values.chart !== undefined) throw new Error('--chart goes with --suite or --scenario')
+    return {
+      modes: chosen,
+      durationS,
+      connections: positiveInt('--connections', values.connections ?? '50'),
+      jsonFile: values.json ?? `bench-results/bench-${stamp}.json`,
+    }
   }
+  if (values.mode !== undefined || values.connections !== undefined)
+    throw new Error('--mode and --connections go with the plain run, not with --suite or --scenario')
+  return {
+    scenarios: expandScenarios(selected),
+    durationS,
+    jsonFile: values.json ?? `bench-results/suite-${stamp}.json`,
+    chartFile: values.chart ?? 'docs/bench.svg',
+  }
+}
+
+/** The scenarios asked for, or undefined for the plain run. */
+function selection(suite: boolean, names: readonly string[]): ScenarioName[] | undefined {
+  if (!suite && names.length === 0) return undefined
+  if (suite || names.includes('all')) return [...scenarioNames]
+  return names.map((name) => {
+    if (!isScenarioName(name))
+      throw new Error(`--scenario must be one of ${scenarioNames.join(', ')} or all, not '${name}'`)
+    return name
+  })
 }
 
 function positiveInt(name: string, text: string): number {

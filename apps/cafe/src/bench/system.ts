@@ -16,6 +16,8 @@ const postgresAdmin = 'postgres://postgres@127.0.0.1:5432/postgres'
 export interface SystemUnderTest {
   readonly url: string
   readonly pid: number | undefined
+  /** performance.now() just before the process was spawned, for the time to start. */
+  readonly spawnedAt: number
   /** SIGTERM, wait for the exit, then remove everything the run created. */
   stop(): Promise<{ exitCode: number | null; shutdownMs: number }>
 }
@@ -37,11 +39,12 @@ export async function startSystem(mode: Mode): Promise<SystemUnderTest> {
 async function startEmbeddedSystem(env: Record<string, string>): Promise<SystemUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cafe-bench-'))
   const cleanUp = () => rm(dataDir, { recursive: true, force: true })
+  const spawnedAt = performance.now()
   const cafe = await startCafe(['start'], { ...env, CAFE_DATA_DIR: dataDir }).catch(async (error) => {
     await cleanUp()
     throw error
   })
-  return wrap(cafe, cleanUp)
+  return wrap(cafe, cleanUp, spawnedAt)
 }
 
 async function startDistributedSystem(env: Record<string, string>): Promise<SystemUnderTest> {
@@ -61,17 +64,19 @@ async function startDistributedSystem(env: Record<string, string>): Promise<Syst
     await dropDatabases(databases)
     await deleteStream(natsUrl, stream)
   }
+  const spawnedAt = performance.now()
   const cafe = await startCafe(['start', '--distributed'], env).catch(async (error) => {
     await cleanUp()
     throw error
   })
-  return wrap(cafe, cleanUp)
+  return wrap(cafe, cleanUp, spawnedAt)
 }
 
-function wrap(cafe: CafeProcess, cleanUp: () => Promise<void>): SystemUnderTest {
+function wrap(cafe: CafeProcess, cleanUp: () => Promise<void>, spawnedAt: number): SystemUnderTest {
   return {
     url: cafe.url,
     pid: cafe.child.pid,
+    spawnedAt,
     async stop() {
       const started = Date.now()
       // Services drain for up to SHUTDOWN_TIMEOUT_MS (10 s) each; past a minute something is stuck.
