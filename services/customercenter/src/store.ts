@@ -233,16 +233,19 @@ export async function saveAttempt(
   claimed: Pick<Notification, 'id' | 'attempts'>,
   outcome: AttemptOutcome,
 ): Promise<void> {
+  if (outcome.status === 'sent') {
+    // Every notification ends here once: the one shape worth preparing.
+    await markSent.execute(db, { id: claimed.id, attempts: claimed.attempts, sentTime: outcome.sentTime })
+    return
+  }
   const update =
-    outcome.status === 'sent'
-      ? { status: outcome.status, sent_time: outcome.sentTime, last_error: null }
-      : outcome.status === 'pending'
-        ? {
-            status: outcome.status,
-            next_attempt_at: outcome.nextAttemptAt,
-            last_error: outcome.lastError.slice(0, 1000),
-          }
-        : { status: outcome.status, last_error: outcome.lastError.slice(0, 1000) }
+    outcome.status === 'pending'
+      ? {
+          status: outcome.status,
+          next_attempt_at: outcome.nextAttemptAt,
+          last_error: outcome.lastError.slice(0, 1000),
+        }
+      : { status: outcome.status, last_error: outcome.lastError.slice(0, 1000) }
   await db
     .updateTable('notification')
     .set(update)
@@ -251,6 +254,16 @@ export async function saveAttempt(
     .where('status', '=', 'pending')
     .execute()
 }
+
+const markSent = prepared<CustomercenterTables, { id: number; attempts: number; sentTime: Date }, never>(
+  (db, $) =>
+    db
+      .updateTable('notification')
+      .set({ status: 'sent', sent_time: $('sentTime'), last_error: null })
+      .where('id', '=', $('id'))
+      .where('attempts', '=', $('attempts'))
+      .where('status', '=', 'pending'),
+)
 
 export async function findNotification(db: Db, id: number): Promise<Notification | undefined> {
   const row = await db.selectFrom('notification').selectAll().where('id', '=', id).executeTakeFirst()
