@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type ChartRow, chartRows, renderChart } from './chart.ts'
-import { atMost, p99Check, rateCheck, scenarioResult } from './targets.ts'
+import { atMost, failedScenario, p99Check, rateCheck, scenarioResult } from './targets.ts'
 
 const rects = (svg: string) =>
   [...svg.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="16" fill="(#[0-9a-f]+)"\/>/g)].map(
@@ -81,4 +81,12 @@ test('given scenario results, when turned into rows, then their plotted checks f
     },
     { label: 'memory', limit: { name: 'peak RSS', actual: 250, limit: 300, unit: 'MB', met: true } },
   ])
+})
+
+test('given a scenario that could not run, when charted, then its row says why instead of drawing bars', () => {
+  const rows = chartRows([failedScenario('distributed-reads', 'd', new Error('NATS is down\nstack…'))])
+  assert.deepEqual(rows, [{ label: 'distributed-reads', note: 'not run: NATS is down' }])
+  const svg = renderChart({ title: 't', subtitle: 's', rows })
+  assert.equal(rects(svg).length, 0)
+  assert.match(svg, />not run: NATS is down</)
 })

@@ -16,6 +16,8 @@ export interface ChartRow {
   readonly throughput?: ChartBar
   /** Latency, time or memory as a fraction of its limit (1 or less meets it). */
   readonly limit?: ChartBar
+  /** Shown instead of bars, e.g. why the scenario did not run. */
+  readonly note?: string
 }
 
 export interface Chart {
@@ -32,7 +34,13 @@ export function chartRows(scenarios: readonly ScenarioResult[]): ChartRow[] {
   return scenarios.map((s) => {
     const throughput = bar(s.checks.find((c) => c.plot === 'throughput'))
     const limit = bar(s.checks.find((c) => c.plot === 'limit'))
-    return { label: s.name, ...(throughput && { throughput }), ...(limit && { limit }) }
+    const note = s.error === undefined ? undefined : `not run: ${s.error.split('\n')[0]?.slice(0, 100)}`
+    return {
+      label: s.name,
+      ...(throughput && { throughput }),
+      ...(limit && { limit }),
+      ...(note && { note }),
+    }
   })
 }
 
@@ -48,6 +56,9 @@ const barHeight = 16
 const scaleMax = 2
 const ticks = [0, 0.5, 1, 1.5, 2]
 const colours = { met: '#2e7d32', missed: '#c62828', none: '#9e9e9e', grid: '#d0d0d0', text: '#212121' }
+
+// White outline under caption text, so the target line crossing it does not hide a digit.
+const halo = ' stroke="#ffffff" stroke-width="3" paint-order="stroke"'
 
 const xml = (text: string) =>
   text.replace(
@@ -88,7 +99,7 @@ function panel(x: number, title: string, rows: readonly ChartRow[], kind: 'throu
     const length = share === undefined ? 0 : scale(share) - x
     parts.push(
       `<rect x="${x}" y="${y}" width="${length.toFixed(1)}" height="${barHeight}" fill="${colour}"/>`,
-      `<text x="${x}" y="${y + barHeight + 13}" font-size="11">${xml(caption(b, kind))}</text>`,
+      `<text x="${x}" y="${y + barHeight + 13}" font-size="11"${halo}>${xml(caption(b, kind))}</text>`,
     )
   })
   return parts
@@ -103,10 +114,12 @@ export function renderChart(chart: Chart): string {
   const height = top + chart.rows.length * rowHeight + 24
   const left = labelWidth
   const right = labelWidth + panelWidth + panelGap
-  const labels = chart.rows.map(
-    (row, i) =>
-      `<text x="12" y="${top + i * rowHeight + 4 + barHeight - 3}" font-weight="bold">${xml(row.label)}</text>`,
-  )
+  const labels = chart.rows.flatMap((row, i) => {
+    const y = top + i * rowHeight + 4 + barHeight - 3
+    const note =
+      row.note && `<text x="${left}" y="${y}" fill="${colours.missed}"${halo}>${xml(row.note)}</text>`
+    return [`<text x="12" y="${y}" font-weight="bold">${xml(row.label)}</text>`, ...(note ? [note] : [])]
+  })
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
       `font-family="Helvetica, Arial, sans-serif" font-size="12" fill="${colours.text}">`,

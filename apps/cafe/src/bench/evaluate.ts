@@ -168,5 +168,5 @@ function ordersFigures(mode: Mode, orders: OrdersPhase, shutdown: Shutdown | und
     { mode, ...orders, shutdown: shutdown ?? { exitCode: null, shutdownMs: 0 } },
     h,
   )
-  return figures
+  return { ...figures, firstFailure: orders.load.firstFailure ?? null }
 }

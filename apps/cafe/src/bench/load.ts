@@ -33,6 +33,8 @@ export interface LoadResult {
   readonly p99: number
   /** Seconds the load actually ran (autocannon's own clock). */
   readonly durationS: number
+  /** The first failed answer's status and body (cut short), to tell why requests failed. */
+  readonly firstFailure: string | undefined
   /** Wall-clock time the load stopped, to measure how far the event consumers lag behind. */
   readonly stoppedAt: number
   /** Where the CPU went meanwhile (see cpu.ts); undefined off Linux. */
@@ -45,6 +47,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let completed = 0
   let created = 0
   let failed = 0
+  let firstFailure: string | undefined
   const request: autocannon.Request = {
     method: 'POST',
     path: '/orders',
@@ -53,7 +56,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // autocannon 9 hands each request's whole body to its onResponse; the id is all we keep.
     onResponse: (status: number, body: string) => {
       if (status >= 200 && status < 300) completed++
-      else failed++
+      else {
+        failed++
+        firstFailure ??= `${status} ${body.slice(0, 300)}`
+      }
       if (status !== 201 || !onCreated) return
       const id = idOf(body)
       if (id === undefined) return
@@ -101,6 +107,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       p50: result.latency.p50,
       p99: result.latency.p99,
       durationS: result.duration,
+      firstFailure,
       stoppedAt,
       cpu,
     }

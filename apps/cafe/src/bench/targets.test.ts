@@ -25,6 +25,7 @@ const load = (created: number, p99: number, errors = 0): LoadResult => ({
   p50: p99 / 2,
   p99,
   durationS: 10,
+  firstFailure: undefined,
   stoppedAt: 0,
   cpu: undefined,
 })
