@@ -67,14 +67,14 @@ export async function startEmbedded(
   const log = openLocalBus({ path: file('bus'), sync, shared: threads > 1, autocheckpointPages })
   const bus = options.decorateBus?.(log) ?? log
   const running: EmbeddedService[] = []
-  const stopThread: Array<() => Promise<void>> = []
+  let stopThread: (() => Promise<void>) | undefined
   let checkpointer: Checkpointer | undefined
   const stop = async () => {
     await checkpointer?.stop()
     for (const service of [...running].reverse()) {
       if (!elsewhere.includes(service.name)) await service.stop()
     }
-    for (const stopIt of stopThread) await stopIt()
+    await stopThread?.()
     await bus.close()
   }
   try {
@@ -94,7 +94,7 @@ export async function startEmbedded(
         },
         logger,
       )
-      stopThread.push(thread.stop)
+      stopThread = thread.stop
       running.push(...thread.services)
       for (const { name, url } of thread.services) wired[urlVariable(name)] = url
     }

@@ -1,13 +1,10 @@
-import { normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
 import {
   createLiveFeed,
   type HttpApp,
-  invalidInput,
-  type LiveFeed,
-  ProblemSchema,
+  perService,
+  phoneStreamRoute,
   type ServiceContext,
 } from '@cafeteria/platform'
-import { Type } from 'typebox'
 import type { CustomercenterSettings } from './settings.ts'
 import { type CustomercenterTables, latestOfPhoneNumber } from './store.ts'
 
@@ -40,48 +37,20 @@ export async function readMyPage(ctx: Context, phoneNumber: string) {
   }
 }
 
-const feeds = new WeakMap<Context, LiveFeed>()
-
 /** My Page of each phone number as Server-Sent Events; one feed per running service. */
-export function myPageFeed(ctx: Context): LiveFeed {
-  let feed = feeds.get(ctx)
-  if (!feed) {
-    feed = createLiveFeed({
-      event: 'mypage',
-      read: (phoneNumber) => readMyPage(ctx, phoneNumber),
-      settings: ctx.config.live,
-      log: ctx.log,
-    })
-    feeds.set(ctx, feed)
-  }
-  return feed
-}
+export const myPageFeed = perService((ctx: Context) =>
+  createLiveFeed({
+    event: 'mypage',
+    read: (phoneNumber) => readMyPage(ctx, phoneNumber),
+    settings: ctx.config.live,
+    log: ctx.log,
+  }),
+)
 
 export function liveRoutes(app: HttpApp, ctx: Context) {
-  const feed = myPageFeed(ctx)
-  app.addHook('preClose', async () => feed.close())
-  app.get(
-    '/mypages/stream',
-    {
-      schema: {
-        summary:
-          'My Page as Server-Sent Events (`event: mypage`: {orders newest first, notifications newest first}), sent again on every change',
-        querystring: Type.Object({ phoneNumber: PhoneNumberInput }),
-        response: {
-          200: {
-            description: '`event: mypage`',
-            content: { 'text/event-stream': { schema: Type.String() } },
-          },
-          400: ProblemSchema,
-        },
-      },
-    },
-    (request, reply) => {
-      const phoneNumber = normalizePhoneNumber(request.query.phoneNumber)
-      if (!phoneNumber) {
-        throw invalidInput('querystring', [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
-      }
-      feed.serve(request, reply, phoneNumber)
-    },
-  )
+  phoneStreamRoute(app, '/mypages/stream', myPageFeed(ctx), {
+    summary:
+      'My Page as Server-Sent Events (`event: mypage`: {orders newest first, notifications newest first}), sent again on every change',
+    event: '`event: mypage`',
+  })
 }

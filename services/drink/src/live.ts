@@ -5,6 +5,7 @@ import {
   invalidInput,
   type LiveFeed,
   ProblemSchema,
+  perService,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
@@ -24,32 +25,25 @@ export interface DrinkFeeds {
   changed(): void
 }
 
-const feeds = new WeakMap<Context, DrinkFeeds>()
-
 /** The service's feeds, one set per running service (routes and handlers share it). */
-export function drinkFeeds(ctx: Context): DrinkFeeds {
-  let found = feeds.get(ctx)
-  if (!found) {
-    const settings = ctx.config.live
-    const queue = createLiveFeed({
-      event: 'queue',
-      read: (phone) => readQueue(ctx, phone),
-      settings,
-      log: ctx.log,
-    })
-    const board = createLiveFeed({ event: 'board', read: () => readBoard(ctx), settings, log: ctx.log })
-    found = {
-      queue,
-      board,
-      changed() {
-        queue.changed()
-        board.changed()
-      },
-    }
-    feeds.set(ctx, found)
+export const drinkFeeds = perService((ctx: Context): DrinkFeeds => {
+  const settings = ctx.config.live
+  const queue = createLiveFeed({
+    event: 'queue',
+    read: (phone) => readQueue(ctx, phone),
+    settings,
+    log: ctx.log,
+  })
+  const board = createLiveFeed({ event: 'board', read: () => readBoard(ctx), settings, log: ctx.log })
+  return {
+    queue,
+    board,
+    changed() {
+      queue.changed()
+      board.changed()
+    },
   }
-  return found
-}
+})
 
 const EventStream = (description: string) => ({
   description,

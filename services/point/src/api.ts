@@ -12,7 +12,8 @@ import {
 import { Type } from 'typebox'
 import type { PointEntry } from './domain.ts'
 import { retryTransient, runCommand } from './ledger.ts'
-import { liveRoutes, type PointSettings } from './live.ts'
+import { liveRoutes } from './live.ts'
+import type { PointSettings } from './settings.ts'
 import {
   type Balance,
   findBalance,

@@ -1,6 +1,6 @@
 import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
 import { type Outcome, runCommand } from './ledger.ts'
-import type { PointSettings } from './live.ts'
+import type { PointSettings } from './settings.ts'
 import type { PointTables } from './store.ts'
 
 /** A conflict here means the order service contradicted itself: fail loudly, ending as a dead letter. */

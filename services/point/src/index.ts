@@ -1,8 +1,8 @@
 import type { ServiceDefinition } from '@cafeteria/platform'
 import { pointRoutes } from './api.ts'
 import { pointHandlers } from './handlers.ts'
-import { type PointSettings, pointSettings } from './live.ts'
 import { migrations } from './migrations.ts'
+import { type PointSettings, pointSettings } from './settings.ts'
 import type { PointTables } from './store.ts'
 
 export const pointService: ServiceDefinition<PointTables, PointSettings> = {

@@ -7,8 +7,9 @@ import {
   type PointEntry,
   recordedEvents,
 } from './domain.ts'
-import { type PointSettings, pointFeed } from './live.ts'
+import { pointFeed } from './live.ts'
 import { pointMetrics } from './metrics.ts'
+import type { PointSettings } from './settings.ts'
 import {
   balanceOf,
   changeBalance,
