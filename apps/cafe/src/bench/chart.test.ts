@@ -42,6 +42,11 @@ test('given met and missed targets, when drawn, then met bars are green, missed 
   )
   assert.match(svg, /1\.50× · throughput 150 orders\/s \(target ≥ 100 orders\/s\)/)
   assert.match(svg, /6\.00× · p99 900 ms \(target ≤ 150 ms\)/)
+  // The same in words, for screen readers.
+  assert.match(
+    svg,
+    /<desc id="chart-desc">fast: 1\.50× · throughput 150 orders\/s \(target ≥ 100 orders\/s\); 0\.25× · p99 50 ms/,
+  )
 })
 
 test('given labels with markup, when drawn, then they are escaped and the document names no external font', () => {
@@ -51,6 +56,7 @@ test('given labels with markup, when drawn, then they are escaped and the docume
   assert.match(svg, /&lt;x&gt;/)
   assert.doesNotMatch(svg, /@import|@font-face|url\(/)
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+  assert.match(svg, /<title id="chart-title">a &lt;b&gt; &amp; &quot;c&quot;<\/title>/)
   assert.match(svg, /<\/svg>\n$/)
 })
 

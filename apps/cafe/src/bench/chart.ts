@@ -105,6 +105,19 @@ function panel(x: number, title: string, rows: readonly ChartRow[], kind: 'throu
   return parts
 }
 
+/** The chart in words, for screen readers and for anyone reading the file itself. */
+function description(rows: readonly ChartRow[]): string {
+  const parts = rows.map((row) => {
+    const bars = [
+      row.throughput && caption(row.throughput, 'throughput'),
+      row.limit && caption(row.limit, 'limit'),
+    ]
+    const said = [...bars.filter((b): b is string => b !== undefined), ...(row.note ? [row.note] : [])]
+    return `${row.label}: ${said.join('; ')}`
+  })
+  return parts.join('. ')
+}
+
 /**
  * The suite's results as an SVG: per scenario, achieved throughput as a fraction of its target and
  * p99 (or start time, or memory) as a fraction of its limit; green met, red missed. Generic font
@@ -122,7 +135,10 @@ export function renderChart(chart: Chart): string {
   })
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-      `font-family="Helvetica, Arial, sans-serif" font-size="12" fill="${colours.text}">`,
+      `font-family="Helvetica, Arial, sans-serif" font-size="12" fill="${colours.text}" role="img" ` +
+      'aria-labelledby="chart-title chart-desc">',
+    `<title id="chart-title">${xml(chart.title)}</title>`,
+    `<desc id="chart-desc">${xml(description(chart.rows))}</desc>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="12" y="24" font-size="16" font-weight="bold">${xml(chart.title)}</text>`,
     `<text x="12" y="42" font-size="11">${xml(chart.subtitle)}</text>`,

@@ -1,5 +1,5 @@
 import { guarded } from './cleanup.ts'
-import { waitReady } from './orders.ts'
+import { stopOnceStarted, waitReady } from './orders.ts'
 import { note } from './progress.ts'
 import { percentile, round } from './stats.ts'
 import { startSystem } from './system.ts'
@@ -18,16 +18,20 @@ export interface ColdStartResult {
 export async function measureColdStarts(starts = 5): Promise<ColdStartResult> {
   const startsMs: number[] = []
   for (let i = 1; i <= starts; i++) {
-    const system = await startSystem('embedded')
-    try {
-      await guarded(
-        () => system.stop(),
-        () => waitReady(system.url, 30_000, 5),
-      )
-      startsMs.push(round(performance.now() - system.spawnedAt))
-    } finally {
-      await system.stop()
-    }
+    const starting = startSystem('embedded')
+    const startMs = await guarded(
+      () => stopOnceStarted(starting),
+      async () => {
+        const system = await starting
+        try {
+          await waitReady(system.url, 30_000, 5)
+          return round(performance.now() - system.spawnedAt)
+        } finally {
+          await system.stop()
+        }
+      },
+    )
+    startsMs.push(startMs)
     note(`embedded cold start ${i}/${starts}: ready after ${startsMs.at(-1)} ms`)
   }
   return {

@@ -22,22 +22,32 @@ export async function withSystem<T>(
   work: (system: SystemUnderTest) => Promise<T>,
 ): Promise<{ result: T; shutdown: Shutdown }> {
   note(`${mode}: starting the system with a fresh store`)
-  const system = await startSystem(mode)
-  let shutdown: Shutdown | undefined
-  try {
-    return await guarded(
-      () => system.stop(),
-      async () => {
+  const starting = startSystem(mode)
+  return guarded(
+    () => stopOnceStarted(starting),
+    async () => {
+      const system = await starting
+      let shutdown: Shutdown | undefined
+      try {
         await waitReady(system.url)
         const result = await work(system)
         shutdown = await system.stop()
         note(`${mode}: stopped in ${shutdown.shutdownMs} ms (exit code ${shutdown.exitCode})`)
         return { result, shutdown }
-      },
-    )
-  } finally {
-    if (!shutdown) await system.stop()
-  }
+      } finally {
+        if (!shutdown) await system.stop()
+      }
+    },
+  )
+}
+
+/**
+ * On Ctrl-C while the system starts, it is stopped once up: until then the bench has no handle on
+ * the process, and a start that fails removes what it made by itself.
+ */
+export async function stopOnceStarted(starting: Promise<SystemUnderTest>): Promise<void> {
+  const system = await starting.catch(() => undefined)
+  await system?.stop()
 }
 
 export interface OrdersPhase {

@@ -154,11 +154,14 @@ function chart(
     ...[...h].map(([connections, c]) => `H(${connections}) = ${Math.round(c.reqPerSec)} req/s`),
     ...(p && !(p instanceof Error) ? [`P = ${Math.round(p.tps)} tps`] : []),
   ]
+  // The machine is shared: a chart from a busy run must say so.
+  const others = [...[...h.values()].map((c) => c.otherCpu), ...results.map((r) => r.figures.otherCpu)]
+  const busiest = Math.max(0, ...others.filter((n): n is number => typeof n === 'number'))
   return renderChart({
     title: `cafeteria bench suite, ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     subtitle:
       `${calibrations.join(' · ')} · ${durationS} s per load · ${host.cpus} × ${host.cpuModel} · ` +
-      `Node ${host.node}`,
+      `Node ${host.node} · other processes used up to ${busiest} cores meanwhile`,
     rows: chartRows(results),
   })
 }

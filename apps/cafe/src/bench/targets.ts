@@ -55,7 +55,7 @@ export function rateCheck(
     actual,
     limit: round(ratio * calibration),
     unit,
-    basis: `${ratio} × ${of} (${calibration})`,
+    basis: `${ratio} × ${of} (${round(calibration)})`,
     plot: 'throughput',
   })
 }
