@@ -30,9 +30,9 @@ const readElsewhere: Record<string, string> = {
   POD_NAME: 'kubelet',
 }
 
-/** What the CLI reads from `process.env` before it serves (LOG_LEVEL): names in cli.ts. */
+/** What the CLI reads from `process.env` before it serves (LOG_LEVEL): names in commands.ts. */
 async function readByCli(): Promise<Set<string>> {
-  const source = await readFile(join(root, 'apps/cafe/src/cli.ts'), 'utf8')
+  const source = await readFile(join(root, 'apps/cafe/src/commands.ts'), 'utf8')
   return new Set([...source.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string))
 }
 

@@ -1,20 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
-import { startGateway } from '@cafeteria/gateway'
-import {
-  type Bus,
-  type Checkpointer,
-  ConfigError,
-  type Env,
-  type Logger,
-  openLocalBus,
-  type RunningService,
-  startCheckpointer,
-  startService,
-} from '@cafeteria/platform'
-import { GATEWAY_PORT, services, urlVariable } from './services.ts'
-import { startThread } from './thread.ts'
+import type { Bus, Checkpointer, Env, Logger, RunningService } from '@cafeteria/platform'
+import { ConfigError } from '@cafeteria/platform/config'
+import { type RunningThread, startThread } from './thread.ts'
 
 export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'stop'>
 
@@ -64,7 +53,37 @@ export async function startEmbedded(
   const elsewhere = threads > 1 ? SECOND_THREAD : []
 
   const autocheckpointPages = dataDir ? CHECKPOINT_BOUND_PAGES : undefined
-  const log = openLocalBus({ path: file('bus'), sync, shared: threads > 1, autocheckpointPages })
+  const databaseUrl = (name: string) => `sqlite:${file(name)}`
+  // The second thread loads its modules while this one loads its own: start-up is mostly that.
+  const thread: Promise<RunningThread> | undefined =
+    elsewhere.length > 0
+      ? startThread(
+          {
+            env: { ...env },
+            services: elsewhere,
+            busPath: file('bus'),
+            sync,
+            databaseUrl: Object.fromEntries(elsewhere.map((name) => [name, databaseUrl(name)])),
+            autocheckpointPages,
+            logLevel: logger.level,
+          },
+          logger,
+        )
+      : undefined
+  thread?.catch(() => {}) // awaited below; this only keeps an early failure from going unhandled
+  const [platform, { startGateway }, { GATEWAY_PORT, services, urlVariable }] = await Promise.all([
+    import('@cafeteria/platform'),
+    import('@cafeteria/gateway'),
+    import('./services.ts'),
+  ])
+
+  let log: Bus
+  try {
+    log = platform.openLocalBus({ path: file('bus'), sync, shared: threads > 1, autocheckpointPages })
+  } catch (error) {
+    await (await thread?.catch(() => undefined))?.stop()
+    throw error
+  }
   const bus = options.decorateBus?.(log) ?? log
   const running: EmbeddedService[] = []
   let stopThread: (() => Promise<void>) | undefined
@@ -80,27 +99,15 @@ export async function startEmbedded(
   try {
     // Services and the gateway find each other at the addresses they actually got (ports may be ephemeral).
     const wired: Record<string, string | undefined> = { ...env }
-    const databaseUrl = (name: string) => `sqlite:${file(name)}`
-    if (elsewhere.length > 0) {
-      const thread = await startThread(
-        {
-          env: wired,
-          services: elsewhere,
-          busPath: file('bus'),
-          sync,
-          databaseUrl: Object.fromEntries(elsewhere.map((name) => [name, databaseUrl(name)])),
-          autocheckpointPages,
-          logLevel: logger.level,
-        },
-        logger,
-      )
-      stopThread = thread.stop
-      running.push(...thread.services)
-      for (const { name, url } of thread.services) wired[urlVariable(name)] = url
+    if (thread) {
+      const started = await thread
+      stopThread = started.stop
+      running.push(...started.services)
+      for (const { name, url } of started.services) wired[urlVariable(name)] = url
     }
     for (const { definition, port } of services) {
       if (elsewhere.includes(definition.name)) continue
-      const service = await startService(definition, {
+      const service = await platform.startService(definition, {
         env: wired,
         bus,
         logger,
@@ -120,7 +127,7 @@ export async function startEmbedded(
     })
     running.push(gateway)
     if (dataDir)
-      checkpointer = startCheckpointer(
+      checkpointer = platform.startCheckpointer(
         ['bus', ...services.map((s) => s.definition.name)].map(file),
         CHECKPOINT_EVERY_MS,
       )

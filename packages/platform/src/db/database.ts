@@ -1,6 +1,4 @@
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
-import { createPool as createMysqlPool } from 'mysql2'
-import pg from 'pg'
 import { ensureDatabase } from './ensure.ts'
 import { groupCommit } from './group-commit.ts'
 import { openSqlite, type SqliteSync } from './sqlite.ts'
@@ -42,7 +40,9 @@ export async function openDatabase<DB = any>(url: string, options: OpenOptions =
   if (options.create !== false && dialect !== 'sqlite') await ensureDatabase(dialect, url)
   const poolSize = options.poolSize ?? 10
   let kyselyDialect: PostgresDialect | MysqlDialect | SqliteDialect
+  // The drivers of PostgreSQL and MariaDB load only where they are used: not in embedded mode.
   if (dialect === 'postgres') {
+    const { default: pg } = await import('pg')
     // int8 (bigserial ids, counts) as a JS number: ids stay far below 2^53.
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -53,8 +53,9 @@ export async function openDatabase<DB = any>(url: string, options: OpenOptions =
     })
   } else if (dialect === 'mysql') {
     const u = new URL(url.replace(/^mariadb:/, 'mysql:'))
+    const { createPool } = await import('mysql2')
     kyselyDialect = new MysqlDialect({
-      pool: createMysqlPool({
+      pool: createPool({
         host: u.hostname,
         port: Number(u.port || 3306),
         user: decodeURIComponent(u.username),

@@ -1,5 +1,3 @@
-import { createConnection } from 'mysql2/promise'
-import pg from 'pg'
 import type { Dialect } from './database.ts'
 
 const safeName = /^[A-Za-z0-9_]{1,63}$/
@@ -13,6 +11,7 @@ export async function ensureDatabase(dialect: Exclude<Dialect, 'sqlite'>, url: s
   const name = decodeURIComponent(u.pathname.slice(1))
   if (!safeName.test(name)) throw new Error(`database name "${name}" must match ${safeName}`)
   if (dialect === 'postgres') {
+    const { default: pg } = await import('pg')
     u.pathname = '/postgres'
     const client = new pg.Client({ connectionString: u.toString() })
     await client.connect()
@@ -29,6 +28,7 @@ export async function ensureDatabase(dialect: Exclude<Dialect, 'sqlite'>, url: s
     }
     return
   }
+  const { createConnection } = await import('mysql2/promise')
   const connection = await createConnection({
     host: u.hostname,
     port: Number(u.port || 3306),
