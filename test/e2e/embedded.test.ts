@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type CafeProcess, startCafe } from '../support/process.ts'
+import { type CafeProcess, npmStart, startCafe } from '../support/process.ts'
 import { ephemeralPorts } from '../support/system.ts'
 import { placeOrders, stateOf } from './scenario.ts'
 import { originalWalkthrough } from './walkthrough.ts'
@@ -12,9 +12,11 @@ describe('embedded mode (npm start) as a real process', { concurrency: false }, 
   let dataDir: string
   let cafe: CafeProcess
   const env = () => ({ ...ephemeralPorts, CAFE_DATA_DIR: dataDir })
+  // What `npm start` runs: the server bundle, with the start script's heap caps.
+  const start = async () => startCafe(['start'], env(), 60_000, await npmStart())
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cafe-e2e-'))
-    cafe = await startCafe(['start'], env())
+    cafe = await start()
   })
   after(async () => {
     await cafe?.stop('SIGKILL')
@@ -35,7 +37,7 @@ describe('embedded mode (npm start) as a real process', { concurrency: false }, 
 
   test('a graceful stop exits 0 and a restart keeps every order, payment and ticket', async () => {
     assert.equal(await cafe.stop('SIGTERM'), 0)
-    cafe = await startCafe(['start'], env())
+    cafe = await start()
     const state = await stateOf(cafe.url, placed, { waitForTickets: false })
     assert.deepEqual(state.missingOrders, [])
     assert.deepEqual(state.missingPayments, [])
@@ -48,7 +50,7 @@ describe('embedded mode (npm start) as a real process', { concurrency: false }, 
   test('a killed process loses no event: orders accepted just before SIGKILL still get their tickets', async () => {
     const burst = await placeOrders(cafe.url, 30)
     await cafe.stop('SIGKILL')
-    cafe = await startCafe(['start'], env())
+    cafe = await start()
     const state = await stateOf(cafe.url, burst, { waitForTickets: true })
     assert.deepEqual(state.missingOrders, [])
     assert.deepEqual(state.missingTickets, [])

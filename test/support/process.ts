@@ -1,2 +1,2 @@
 // The runner lives with the CLI because `cafe bench` starts the system the same way.
-export { type CafeProcess, freePort, startCafe } from '../../apps/cafe/src/process.ts'
+export { type CafeProcess, freePort, npmStart, startCafe } from '../../apps/cafe/src/process.ts'

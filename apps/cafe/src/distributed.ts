@@ -2,13 +2,13 @@ import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, configReader, type Env, type Logger } from '@cafeteria/platform'
+import { ConfigError, configReader, type Env, type Logger, sibling } from '@cafeteria/platform'
 import { type ControlServer, startControlServer } from './control.ts'
 import { freePort } from './process.ts'
 import { GATEWAY_PORT, services, urlVariable } from './services.ts'
 import { type Supervised, supervise } from './supervisor.ts'
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
+const cli = fileURLToPath(sibling(import.meta.url, 'cli'))
 
 export interface DistributedOptions {
   /** Processes per back-end service (`--replicas point=2,order=2`); one for any not named. */

@@ -1,8 +1,31 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
+
+export interface CafeEntry {
+  readonly path: string
+  readonly nodeOptions?: readonly string[]
+}
+
+let bundled: Promise<CafeEntry> | undefined
+
+/**
+ * What `npm start` runs: the server bundle (built first if a source changed since, see
+ * ../build.ts) with the Node options of the `start` script, which cap each thread's heap.
+ */
+export function npmStart(): Promise<CafeEntry> {
+  bundled ??= import('../build.ts').then(async ({ build, dist, isFresh, root }) => {
+    if (!isFresh()) await build()
+    const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
+    const words = String(manifest.scripts.start).split(/\s+/)
+    return { path: join(dist, 'cli.js'), nodeOptions: words.filter((w) => w.startsWith('--')) }
+  })
+  return bundled
+}
 
 export interface CafeProcess {
   readonly child: ChildProcess
@@ -13,13 +36,17 @@ export interface CafeProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>
 }
 
-/** Runs `cafe <args>` as a real process and waits for it to print where the gateway listens. */
+/**
+ * Runs `cafe <args>` as a real process and waits for it to print where the gateway listens. From
+ * the sources unless `entry` names another build of the CLI (the bundle `npm start` runs).
+ */
 export async function startCafe(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
+  entry: CafeEntry = { path: cli },
 ): Promise<CafeProcess> {
-  const child = spawn(process.execPath, [cli, ...args], {
+  const child = spawn(process.execPath, [...(entry.nodeOptions ?? []), entry.path, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '@cafeteria/platform'
+import { sibling } from '@cafeteria/platform/modules'
 import type { ThreadCommand, ThreadPlan, ThreadReport } from './embedded-thread.ts'
 
 export interface RunningThread {
@@ -12,7 +13,7 @@ export interface RunningThread {
  * thread does not handle ends the process, as it would with one thread.
  */
 export async function startThread(plan: ThreadPlan, logger: Logger): Promise<RunningThread> {
-  const worker = new Worker(new URL('./embedded-thread.ts', import.meta.url), { workerData: plan })
+  const worker = new Worker(sibling(import.meta.url, 'embedded-thread'), { workerData: plan })
   const waiting = new Map<string, { resolve(): void; reject(error: Error): void }>()
   let starting: {
     resolve(services: ReadonlyArray<{ name: string; url: string }>): void

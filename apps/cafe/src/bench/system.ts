@@ -6,7 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
-import { type CafeProcess, freePort, startCafe } from '../process.ts'
+import { type CafeProcess, freePort, npmStart, startCafe } from '../process.ts'
 import { services } from '../services.ts'
 import type { Mode } from './options.ts'
 
@@ -39,11 +39,14 @@ export async function startSystem(mode: Mode): Promise<SystemUnderTest> {
 async function startEmbeddedSystem(env: Record<string, string>): Promise<SystemUnderTest> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cafe-bench-'))
   const cleanUp = () => rm(dataDir, { recursive: true, force: true })
+  const entry = await npmStart()
   const spawnedAt = performance.now()
-  const cafe = await startCafe(['start'], { ...env, CAFE_DATA_DIR: dataDir }).catch(async (error) => {
-    await cleanUp()
-    throw error
-  })
+  const cafe = await startCafe(['start'], { ...env, CAFE_DATA_DIR: dataDir }, 60_000, entry).catch(
+    async (error) => {
+      await cleanUp()
+      throw error
+    },
+  )
   return wrap(cafe, cleanUp, spawnedAt)
 }
 
@@ -64,8 +67,9 @@ async function startDistributedSystem(env: Record<string, string>): Promise<Syst
     await dropDatabases(databases)
     await deleteStream(natsUrl, stream)
   }
+  const entry = await npmStart()
   const spawnedAt = performance.now()
-  const cafe = await startCafe(['start', '--distributed'], env).catch(async (error) => {
+  const cafe = await startCafe(['start', '--distributed'], env, 60_000, entry).catch(async (error) => {
     await cleanUp()
     throw error
   })

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { sibling } from '../modules.ts'
 
 export interface Checkpointer {
   stop(): Promise<void>
@@ -11,7 +12,7 @@ export interface Checkpointer {
  * should this thread fall behind, the writers' automatic checkpoint still bounds the log.
  */
 export function startCheckpointer(files: readonly string[], everyMs = 500): Checkpointer {
-  const worker = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), {
+  const worker = new Worker(sibling(import.meta.url, 'checkpoint-thread'), {
     workerData: { files, everyMs },
   })
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
