@@ -49,7 +49,7 @@ export const descriptions: Record<ScenarioName, string> = {
   'distributed-visibility':
     'distributed mode, order answered 201 → shown by the My Page live view, at ⅓ of the orders rate',
   'distributed-reads':
-    'distributed mode, GET My Page and point balance alternately through the gateway, 100 connections',
+    'distributed mode, GET My Page and point history alternately through the gateway, 100 connections',
 }
 
 /** The rate visibility is measured at: a third of what the orders load achieved. */

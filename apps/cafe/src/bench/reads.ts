@@ -10,7 +10,8 @@ export const readPhone = (i: number) => `0108000${String(i).padStart(4, '0')}`
 
 export const readPaths = {
   myPage: (phone: string) => `/mypages/search/findByPhoneNumber?phoneNumber=${phone}`,
-  points: (phone: string) => `/points/search/findByPhoneNumber?phoneNumber=${phone}`,
+  pointHistory: (phone: string) =>
+    `/pointHistories/search/findByPhoneNumberOrderByCreateTime?phoneNumber=${phone}`,
 }
 
 export interface ReadsResult {
@@ -58,7 +59,7 @@ export async function seedReads(url: string, phones: number, ordersPerPhone: num
 }
 
 /**
- * Reads through the gateway: each connection alternates My Page and the point balance, each
+ * Reads through the gateway: each connection alternates My Page and the point history, each
  * request for the next seeded phone number in turn.
  */
 export async function runReads(
@@ -101,7 +102,7 @@ export async function runReads(
           url,
           connections,
           duration: durationS,
-          requests: [request(readPaths.myPage), request(readPaths.points)],
+          requests: [request(readPaths.myPage), request(readPaths.pointHistory)],
         },
         (error: unknown, done: autocannon.Result) => (error ? reject(error) : resolve(done)),
       )
