@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
  * TypeScript stripper less. The sources stay what runs everywhere else (tests, `npm run cafe`,
  * the image); this is only how `npm start` loads them. Rebuilt when a source changes.
  */
-export const root = fileURLToPath(new URL('../..', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
 const here = fileURLToPath(new URL('.', import.meta.url))
 export const dist = join(here, 'dist')
 

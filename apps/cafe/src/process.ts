@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
 
@@ -12,18 +13,21 @@ export interface CafeEntry {
 }
 
 let bundled: Promise<CafeEntry> | undefined
+const root = fileURLToPath(new URL('../../..', import.meta.url))
 
 /**
- * What `npm start` runs: the server bundle (built first if a source changed since, see
- * ../build.ts) with the Node options of the `start` script, which cap each thread's heap.
+ * What `npm start` runs: the server bundle with the Node options of the `start` script, which cap
+ * each thread's heap. Its build runs first as `prestart` runs it, in a process of its own: a
+ * bundler is a development tool, not something the CLI loads.
  */
 export function npmStart(): Promise<CafeEntry> {
-  bundled ??= import('../build.ts').then(async ({ build, dist, isFresh, root }) => {
-    if (!isFresh()) await build()
+  bundled ??= (async () => {
+    await promisify(execFile)(process.execPath, [join(root, 'apps/cafe/build.ts')], { cwd: root })
     const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
     const words = String(manifest.scripts.start).split(/\s+/)
-    return { path: join(dist, 'cli.js'), nodeOptions: words.filter((w) => w.startsWith('--')) }
-  })
+    const nodeOptions = words.filter((w) => w.startsWith('--'))
+    return { path: join(root, 'apps/cafe/dist/cli.js'), nodeOptions }
+  })()
   return bundled
 }
 

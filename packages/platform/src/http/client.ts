@@ -21,7 +21,7 @@ export const deadlinePolicy = (timeoutMs: number): CallPolicy => ({
 })
 
 /** `open`: the circuit breaker refused the call without trying it. */
-export type UnavailableReason = 'open' | 'timeout' | 'failed'
+export type UnavailableReason = 'open' | 'timeout' | 'failed' | 'busy'
 
 /** The callee could not be reached or did not answer in time: the caller decides the fallback. */
 export class UpstreamUnavailable extends Error {

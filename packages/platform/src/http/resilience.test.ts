@@ -60,6 +60,8 @@ const small: CallPolicySettings = {
   windowMs: 1000,
   failureRatio: 0.3,
   halfOpenAfterMs: 300,
+  maxConcurrent: 32,
+  queue: 1000,
 }
 
 function setUp(t: { after: (fn: () => Promise<void>) => void }, settings: Partial<CallPolicySettings> = {}) {
@@ -187,6 +189,46 @@ describe('call policy', () => {
   })
 })
 
+describe('bulkhead', () => {
+  test('Given a slow callee, when more calls come than may be in flight, then the rest wait their turn without their budget running, and all answer', async (t) => {
+    let inFlight = 0
+    let most = 0
+    behave = (_request, response) => {
+      most = Math.max(most, ++inFlight)
+      const timer = setTimeout(() => {
+        inFlight--
+        response.writeHead(200).end('{}')
+      }, 150)
+      timers.add(timer)
+    }
+    // Ten calls of 150 ms, two at a time, take 750 ms: more than one attempt's 400 ms deadline,
+    // which counts only once a call has its turn.
+    const { client, policy } = setUp(t, { maxConcurrent: 2, timeoutMs: 400, budgetMs: 400 })
+    const answers = await Promise.all(Array.from({ length: 10 }, () => client.send('GET', '/')))
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(10).fill(200),
+    )
+    assert.equal(most, 2)
+    assert.equal(policy.state().failures, 0)
+  })
+
+  test('Given a full queue, when one more call comes, then it fails at once as busy without reaching the callee', async (t) => {
+    behave = slow(200)
+    const { client } = setUp(t, { maxConcurrent: 1, queue: 1 })
+    let firstAnswered = false
+    const first = client.send('GET', '/').then(() => {
+      firstAnswered = true
+    })
+    const second = client.send('GET', '/')
+    const third = await client.send('GET', '/').catch((error: unknown) => error)
+    assert.ok(third instanceof UpstreamUnavailable && third.reason === 'busy', String(third))
+    assert.equal(firstAnswered, false, 'refused while the first call was still in flight')
+    await Promise.all([first, second])
+    assert.equal(hits, 2, 'the refused call never reached the callee')
+  })
+})
+
 describe('call policy settings', () => {
   test('default to the original’s values', () => {
     assert.deepEqual(callPolicySettings(configReader({}), 'PAYMENT'), ORIGINAL_CALL_POLICY)
@@ -201,6 +243,8 @@ describe('call policy settings', () => {
       POINT_BREAKER_WINDOW_MS: '2000',
       POINT_BREAKER_FAILURE_RATIO: '0.5',
       POINT_BREAKER_HALF_OPEN_MS: '1000',
+      POINT_MAX_CONCURRENT: '8',
+      POINT_QUEUE: '100',
     })
     assert.deepEqual(callPolicySettings(read, 'POINT'), {
       timeoutMs: 200,
@@ -210,6 +254,8 @@ describe('call policy settings', () => {
       windowMs: 2000,
       failureRatio: 0.5,
       halfOpenAfterMs: 1000,
+      maxConcurrent: 8,
+      queue: 100,
     })
     const bad = configReader({ PAYMENT_BREAKER_FAILURE_RATIO: '30%', PAYMENT_RETRIES: '-1' })
     callPolicySettings(bad, 'PAYMENT')

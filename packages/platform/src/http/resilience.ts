@@ -1,5 +1,7 @@
 import {
   BrokenCircuitError,
+  BulkheadRejectedError,
+  bulkhead,
   CircuitState,
   circuitBreaker,
   ExponentialBackoff,
@@ -32,6 +34,14 @@ export interface CallPolicySettings {
   readonly failureRatio: number
   /** How long an open breaker refuses calls before it lets one through to probe. */
   readonly halfOpenAfterMs: number
+  /**
+   * Calls in flight at most; the next ones wait their turn (before their budget starts) and past
+   * `queue` of them a call fails at once as `busy`. An overloaded callee then answers the calls it
+   * has in time instead of timing out on all of them and opening the breaker on the caller's
+   * own load.
+   */
+  readonly maxConcurrent: number
+  readonly queue: number
 }
 
 /** The original's Hystrix settings: 610 ms, judged after 20 calls in 10 s, open at 30%, 5 s. */
@@ -43,6 +53,8 @@ export const ORIGINAL_CALL_POLICY: CallPolicySettings = {
   windowMs: 10_000,
   failureRatio: 0.3,
   halfOpenAfterMs: 5000,
+  maxConcurrent: 32,
+  queue: 1000,
 }
 
 /** Reads `<PREFIX>_TIMEOUT_MS`, `_BUDGET_MS`, `_RETRIES` and `_BREAKER_*` for one upstream. */
@@ -59,6 +71,8 @@ export function callPolicySettings(
     windowMs: read.int(`${prefix}_BREAKER_WINDOW_MS`, defaults.windowMs, { min: 100 }),
     failureRatio: read.ratio(`${prefix}_BREAKER_FAILURE_RATIO`, defaults.failureRatio),
     halfOpenAfterMs: read.int(`${prefix}_BREAKER_HALF_OPEN_MS`, defaults.halfOpenAfterMs, { min: 1 }),
+    maxConcurrent: read.int(`${prefix}_MAX_CONCURRENT`, defaults.maxConcurrent, { min: 1, max: 10_000 }),
+    queue: read.int(`${prefix}_QUEUE`, defaults.queue, { max: 100_000 }),
   }
 }
 
@@ -191,26 +205,40 @@ export function createCallPolicy(
     return error
   }
 
+  /** One call: its budget starts when it leaves the queue; each attempt within what is left. */
+  async function callNow<T>(call: (signal: AbortSignal) => Promise<T>, idempotent: boolean): Promise<T> {
+    const deadline = performance.now() + options.budgetMs
+    const leftMs = () => deadline - performance.now()
+    const once = () => attempt(call, leftMs)
+    try {
+      if (!idempotent || options.retries === 0) return await once()
+      const retries = retry(
+        handleWhen((error) => !refused(error) && leftMs() >= MINIMUM_ATTEMPT_MS),
+        {
+          maxAttempts: options.retries,
+          backoff: withinBudget(
+            new ExponentialBackoff({ initialDelay: 100, maxDelay: options.budgetMs }),
+            () => leftMs() - MINIMUM_ATTEMPT_MS,
+          ),
+        },
+      )
+      return await retries.execute(once)
+    } catch (error) {
+      throw unavailable(error)
+    }
+  }
+
+  const turns = bulkhead(options.maxConcurrent, options.queue)
+
   return {
     async execute(call, { idempotent = false } = {}) {
-      const deadline = performance.now() + options.budgetMs
-      const leftMs = () => deadline - performance.now()
-      const once = () => attempt(call, leftMs)
       try {
-        if (!idempotent || options.retries === 0) return await once()
-        const retries = retry(
-          handleWhen((error) => !refused(error) && leftMs() >= MINIMUM_ATTEMPT_MS),
-          {
-            maxAttempts: options.retries,
-            backoff: withinBudget(
-              new ExponentialBackoff({ initialDelay: 100, maxDelay: options.budgetMs }),
-              () => leftMs() - MINIMUM_ATTEMPT_MS,
-            ),
-          },
-        )
-        return await retries.execute(once)
+        return await turns.execute(() => callNow(call, idempotent))
       } catch (error) {
-        throw unavailable(error)
+        if (!(error instanceof BulkheadRejectedError)) throw error
+        throw new UpstreamUnavailable(name, 'busy', `${options.queue} calls already wait for a free slot`, {
+          cause: error,
+        })
       }
     },
     refusesNow: () =>
