@@ -5,7 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
-import { type CafeProcess, freePort, startCafe } from '../support/process.ts'
+import { type CafeProcess, freePort, npmStart, startCafe } from '../support/process.ts'
 import { placeOrders, stateOf } from './scenario.ts'
 import { originalWalkthrough } from './walkthrough.ts'
 
@@ -32,7 +32,7 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
     }
     env.POINT_PORT = String(await freePort())
     env.POINT_DATABASE_URL = `mysql://root@127.0.0.1:3306/${database('point')}`
-    cafe = await startCafe(['start', '--distributed'], env)
+    cafe = await startCafe(['start', '--distributed'], env, 60_000, await npmStart())
   })
   after(async () => {
     await cafe?.stop('SIGTERM')
@@ -64,7 +64,7 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
 
   test('after a graceful restart of every process nothing is lost and orders keep working', async () => {
     assert.equal(await cafe.stop('SIGTERM'), 0)
-    cafe = await startCafe(['start', '--distributed'], env)
+    cafe = await startCafe(['start', '--distributed'], env, 60_000, await npmStart())
     const more = await placeOrders(cafe.url, 5)
     const state = await stateOf(cafe.url, [...placed, ...more], { waitForTickets: true })
     assert.deepEqual(state.missingOrders, [])

@@ -53,9 +53,9 @@ export async function openDatabase<DB = any>(url: string, options: OpenOptions =
     })
   } else if (dialect === 'mysql') {
     const u = new URL(url.replace(/^mariadb:/, 'mysql:'))
-    const { createPool } = await import('mysql2')
+    const { default: mysql } = await import('mysql2')
     kyselyDialect = new MysqlDialect({
-      pool: createPool({
+      pool: mysql.createPool({
         host: u.hostname,
         port: Number(u.port || 3306),
         user: decodeURIComponent(u.username),

@@ -28,8 +28,9 @@ export async function ensureDatabase(dialect: Exclude<Dialect, 'sqlite'>, url: s
     }
     return
   }
-  const { createConnection } = await import('mysql2/promise')
-  const connection = await createConnection({
+  // CommonJS: its exports are the default export's properties, bundled or not.
+  const { default: mysql } = await import('mysql2/promise')
+  const connection = await mysql.createConnection({
     host: u.hostname,
     port: Number(u.port || 3306),
     user: decodeURIComponent(u.username),
