@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { Worker } from 'node:worker_threads'
 import { tempDir, waitFor } from '../testing.ts'
 import { openLocalBus } from './local.ts'
 
@@ -57,4 +58,39 @@ test('Given a backlog that handlers settle without real I/O, when a consumer wor
   )
   await subscription.stop()
   await bus.close()
+})
+
+test('Given threads opening the same new log at once, when each opens it, then none is refused as locked', async () => {
+  await using dir = await tempDir('cafe-open-race-')
+  const local = new URL('./local.ts', import.meta.url).href
+  // Embedded mode's two threads open the shared log together at every start.
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads')
+    import(${JSON.stringify(local)}).then(async ({ openLocalBus }) => {
+      try {
+        await openLocalBus({ path: workerData, shared: true }).close()
+        parentPort.postMessage('opened')
+      } catch (error) {
+        parentPort.postMessage(String(error.message))
+      }
+    })`
+  const outcomes: unknown[] = []
+  for (let i = 0; i < 10; i++) {
+    const path = join(dir.path, `bus-${i}.db`)
+    const opening = [0, 1, 2].map(
+      () =>
+        new Promise((resolve) => {
+          const worker = new Worker(code, { eval: true, workerData: path })
+          worker.once('message', (message) => {
+            resolve(message)
+            void worker.terminate()
+          })
+        }),
+    )
+    outcomes.push(...(await Promise.all(opening)))
+  }
+  assert.deepEqual(
+    outcomes.filter((o) => o !== 'opened'),
+    [],
+  )
 })

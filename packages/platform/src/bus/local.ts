@@ -51,9 +51,11 @@ export function openLocalBus(options: {
   /** See openSqlite: a bound on the log when a checkpointer thread copies it back. */
   autocheckpointPages?: number
 }): Bus {
-  const db = new DatabaseSync(options.path)
+  // The busy timeout from the start: another thread may be opening the same log this instant, and
+  // switching it to WAL, like creating its tables, waits for that thread's lock.
+  const db = new DatabaseSync(options.path, { timeout: 5000 })
   db.exec(
-    `pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'}; pragma busy_timeout = 5000;
+    `pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'};
       ${walCheckpointPragma(options.autocheckpointPages)}`,
   )
   db.exec(SCHEMA)

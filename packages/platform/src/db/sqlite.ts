@@ -13,9 +13,10 @@ export function openSqlite(
   sync: SqliteSync = 'normal',
   options: { autocheckpointPages?: number } = {},
 ): SqliteDatabase & { raw: DatabaseSync } {
-  const raw = new DatabaseSync(path)
+  // The busy timeout from the start, so that even switching to WAL waits for another connection.
+  const raw = new DatabaseSync(path, { timeout: 5000 })
   // WAL keeps readers off the writer's back; NORMAL survives a killed process, FULL also power loss.
-  raw.exec(`pragma journal_mode = wal; pragma synchronous = ${sync}; pragma busy_timeout = 5000;
+  raw.exec(`pragma journal_mode = wal; pragma synchronous = ${sync};
     pragma foreign_keys = on; ${walCheckpointPragma(options.autocheckpointPages)}`)
   const cache = new Map<string, SqliteStatement>()
   return {
