@@ -43,6 +43,9 @@ export async function startEmbedded(
     decorateBus?: (bus: Bus) => Bus
   } = {},
 ): Promise<EmbeddedSystem> {
+  // One copy of each service: every change to a live view is made where the view is served, so
+  // reading watched views again every second (for changes of other replicas) is work for nothing.
+  env = { LIVE_WATCH_MS: '0', ...env }
   const setting = env.CAFE_DATA_DIR ?? './data'
   const memory = setting === ':memory:'
   const dataDir = memory ? undefined : resolve(setting)
