@@ -25,6 +25,7 @@ export function upstreamBalancers<U extends string>(
 }
 
 type Callback = (error: Error | null, response?: unknown) => void
+const ignore = () => {}
 
 /**
  * The balancer as @fastify/reply-from's dispatcher (it takes any object with undici's
@@ -44,7 +45,12 @@ export function proxyDispatcher(balancer: Balancer, timeoutMs: number) {
       const retryIfReached =
         options.method === 'GET' || options.method === 'HEAD' || headers?.['idempotency-key'] !== undefined
       balancer.request(options, retryIfReached).then(
-        (response) => callback(null, response),
+        (response) => {
+          // When the client has gone, reply-from destroys the upstream body unread, and undici
+          // reports that as an 'error' event; unheard, it would end the gateway's process.
+          response.body.on('error', ignore)
+          callback(null, response)
+        },
         (error: Error) => callback(error),
       )
     },
