@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { type Calibration, calibrate } from './bench/calibration.ts'
+import { calibrate, calibrationView } from './bench/calibration.ts'
 import { type BenchOptions, type Mode, parseBenchArgs, usage } from './bench/options.ts'
 import { ordersPhase, verifyConcurrency, verifyWaitMs, warmupS, withSystem } from './bench/orders.ts'
 import { note } from './bench/progress.ts'
@@ -68,12 +68,3 @@ async function runMode(mode: Mode, options: BenchOptions): Promise<ModeRun> {
   )
   return { mode, ...result, shutdown }
 }
-
-const calibrationView = (c: Calibration) => ({
-  reqPerSec: c.reqPerSec,
-  p50: c.p50,
-  p99: c.p99,
-  errors: c.errors,
-  durationS: c.durationS,
-  otherCpu: c.otherCpu ?? null,
-})

@@ -41,4 +41,14 @@ export async function calibrate(connections: number, durationS: number): Promise
   }
 }
 
+/** A calibration as the JSON summaries show it. */
+export const calibrationView = (c: Calibration) => ({
+  reqPerSec: c.reqPerSec,
+  p50: c.p50,
+  p99: c.p99,
+  errors: c.errors,
+  durationS: c.durationS,
+  otherCpu: c.otherCpu ?? null,
+})
+
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits

@@ -101,9 +101,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       completed: result['2xx'],
       created,
       errors,
-      statusCodes: Object.fromEntries(
-        Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat?.count ?? 0]),
-      ),
+      statusCodes: statusCounts(result),
       p50: result.latency.p50,
       p99: result.latency.p99,
       durationS: result.duration,
@@ -124,3 +122,9 @@ function idOf(body: string): number | undefined {
     return undefined
   }
 }
+
+/** Answers by status code, as `{ "201": 5923 }`. */
+export const statusCounts = (result: autocannon.Result): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat?.count ?? 0]),
+  )

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { cpuMeter, type PhaseCpu } from './cpu.ts'
+import { statusCounts } from './load.ts'
 import { note, progressLine } from './progress.ts'
 import { round } from './stats.ts'
 import { mapBounded } from './verify.ts'
@@ -121,9 +122,7 @@ export async function runReads(
       reqPerSec,
       completed: result['2xx'],
       errors,
-      statusCodes: Object.fromEntries(
-        Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat?.count ?? 0]),
-      ),
+      statusCodes: statusCounts(result),
       p50: result.latency.p50,
       p99: result.latency.p99,
       durationS: result.duration,

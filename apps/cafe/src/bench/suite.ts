@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { type Calibration, calibrate } from './calibration.ts'
+import { type Calibration, calibrate, calibrationView } from './calibration.ts'
 import { chartRows, renderChart } from './chart.ts'
 import { measureColdStarts } from './coldstart.ts'
 import {
@@ -165,12 +165,3 @@ function chart(
     rows: chartRows(results),
   })
 }
-
-const calibrationView = (c: Calibration) => ({
-  reqPerSec: c.reqPerSec,
-  p50: c.p50,
-  p99: c.p99,
-  errors: c.errors,
-  durationS: c.durationS,
-  otherCpu: c.otherCpu ?? null,
-})
