@@ -1,5 +1,5 @@
 import { DatabaseSync } from 'node:sqlite'
-import { type SqliteSync, walCheckpointPragma } from '../db/sqlite.ts'
+import { type SqliteSync, walCheckpointPragma, whenUnlocked } from '../db/sqlite.ts'
 import {
   type Bus,
   type BusMessage,
@@ -51,14 +51,23 @@ export function openLocalBus(options: {
   /** See openSqlite: a bound on the log when a checkpointer thread copies it back. */
   autocheckpointPages?: number
 }): Bus {
-  // The busy timeout from the start: another thread may be opening the same log this instant, and
-  // switching it to WAL, like creating its tables, waits for that thread's lock.
+  // Another thread may be opening the same log this instant (see whenUnlocked).
   const db = new DatabaseSync(options.path, { timeout: 5000 })
+  whenUnlocked(() => db.exec('pragma journal_mode = wal'))
   db.exec(
-    `pragma journal_mode = wal; pragma synchronous = ${options.sync ?? 'normal'};
-      ${walCheckpointPragma(options.autocheckpointPages)}`,
+    `pragma synchronous = ${options.sync ?? 'normal'}; ${walCheckpointPragma(options.autocheckpointPages)}`,
   )
-  db.exec(SCHEMA)
+  // In one write transaction, taken before the first read, so creating the tables waits its turn.
+  whenUnlocked(() => {
+    db.exec('begin immediate')
+    try {
+      db.exec(SCHEMA)
+      db.exec('commit')
+    } catch (error) {
+      db.exec('rollback')
+      throw error
+    }
+  })
   const insert = db.prepare(
     'insert or ignore into message (id, type, payload, headers, stored_at) values (?, ?, ?, ?, ?)',
   )

@@ -13,11 +13,11 @@ export function openSqlite(
   sync: SqliteSync = 'normal',
   options: { autocheckpointPages?: number } = {},
 ): SqliteDatabase & { raw: DatabaseSync } {
-  // The busy timeout from the start, so that even switching to WAL waits for another connection.
   const raw = new DatabaseSync(path, { timeout: 5000 })
   // WAL keeps readers off the writer's back; NORMAL survives a killed process, FULL also power loss.
-  raw.exec(`pragma journal_mode = wal; pragma synchronous = ${sync};
-    pragma foreign_keys = on; ${walCheckpointPragma(options.autocheckpointPages)}`)
+  whenUnlocked(() => raw.exec('pragma journal_mode = wal'))
+  raw.exec(`pragma synchronous = ${sync}; pragma foreign_keys = on;
+    ${walCheckpointPragma(options.autocheckpointPages)}`)
   const cache = new Map<string, SqliteStatement>()
   return {
     raw,
@@ -31,6 +31,27 @@ export function openSqlite(
       }
       return statement
     },
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4))
+
+/**
+ * Runs a step of opening a database that another thread may be opening at the same instant.
+ * SQLite waits for a lock (the busy timeout) except where waiting could deadlock, as when a new
+ * file switches to WAL or a reader would become a writer: then it refuses at once, and the step
+ * is simply tried again. Only at start-up, where blocking the thread for a moment costs nothing.
+ */
+export function whenUnlocked<T>(step: () => T, timeoutMs = 5000): T {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return step()
+    } catch (error) {
+      const locked = error instanceof Error && /database is locked|SQLITE_BUSY/i.test(error.message)
+      if (!locked || Date.now() > deadline) throw error
+      Atomics.wait(pause, 0, 0, 5)
+    }
   }
 }
 
