@@ -2,7 +2,14 @@ import { cancelBlocker, decide, isVisible, type Order } from './domain.ts'
 import type { OrderContext } from './index.ts'
 import { orderMetrics } from './metrics.ts'
 import type { PointGateway } from './points.ts'
-import { appendHistory, findOrder, saveOrder } from './store.ts'
+import {
+  appendHistory,
+  endCancel,
+  findOrder,
+  findUnfinishedCancels,
+  saveOrder,
+  startCancel,
+} from './store.ts'
 
 export type CancelResult =
   | { readonly kind: 'canceled'; readonly order: Order }
@@ -16,6 +23,11 @@ export type CancelResult =
  * if that fails), then record the cancel and emit OrderCanceled for the drink service to accept
  * or refuse. The point service deducts once per order, so concurrent cancels share one deduction
  * and only one of them records the cancel.
+ *
+ * The cancel is marked as started before the deduction. A process that dies before recording it,
+ * or a deduction whose answer never came (point unavailable), leaves the mark, and
+ * `finishUnfinishedCancels` completes the cancel later: the points may well have been deducted,
+ * and the customer asked to cancel. A definite refusal clears the mark.
  */
 export async function cancelOrder(
   ctx: OrderContext,
@@ -35,16 +47,20 @@ async function attemptCancel(ctx: OrderContext, points: PointGateway, id: number
   const blocker = cancelBlocker(order)
   if (blocker) return { kind: 'not-cancellable', reason: blocker }
 
+  if (!(await startCancel(ctx.db, order.id, ctx.now())))
+    return { kind: 'not-cancellable', reason: `order ${id} is not Ordered any more` }
   const deducted = await points.deduct(order)
-  if (!deducted.ok)
-    return deducted.unavailable
-      ? { kind: 'point-unavailable' }
-      : { kind: 'points-refused', detail: deducted.detail }
+  if (!deducted.ok) {
+    if (deducted.unavailable) return { kind: 'point-unavailable' }
+    await endCancel(ctx.db, order.id)
+    return { kind: 'points-refused', detail: deducted.detail }
+  }
 
   const canceled = await ctx.transaction(async (trx) => {
     const current = await findOrder(trx, order.id)
     const decision = current && decide(current, { type: 'Cancel', pointsDeducted: deducted.point })
     if (!decision?.ok || !(await saveOrder(trx, decision.order, 'Ordered'))) return undefined
+    await endCancel(trx, order.id)
     await appendHistory(trx, order.id, { status: 'OrderCanceled', detail: null, at: ctx.now() })
     await ctx.emit(trx, decision.events)
     return decision.order
@@ -52,4 +68,26 @@ async function attemptCancel(ctx: OrderContext, points: PointGateway, id: number
   return canceled
     ? { kind: 'canceled', order: canceled }
     : { kind: 'not-cancellable', reason: `order ${id} is already canceled` }
+}
+
+/**
+ * Completes the cancels started more than `olderThanMs` ago and never answered. Deducting again
+ * is safe (once per order); a cancel that can no longer go ahead is cleared.
+ */
+export async function finishUnfinishedCancels(
+  ctx: OrderContext,
+  points: PointGateway,
+  olderThanMs: number,
+): Promise<number> {
+  const ids = await findUnfinishedCancels(ctx.db, new Date(ctx.now().getTime() - olderThanMs), 100)
+  let finished = 0
+  for (const id of ids) {
+    const result = await cancelOrder(ctx, points, id)
+    if (result.kind === 'canceled') finished++
+    else if (result.kind === 'point-unavailable')
+      return finished // the next sweep tries again
+    else await endCancel(ctx.db, id)
+  }
+  if (finished > 0) ctx.log.warn({ finished }, 'finished cancels left unanswered by a process that died')
+  return finished
 }

@@ -25,7 +25,7 @@ export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {
     const points = pointGateway({ baseUrl: ctx.config.pointUrls, policy: pointCalls, ...replicas })
     ctx.onClose(() => Promise.all([payments.close(), points.close()]).then(() => undefined))
     orderRoutes(app, ctx, { payments, points })
-    ctx.onClose(startUpkeep(ctx))
+    ctx.onClose(startUpkeep(ctx, points))
   },
   handlers: orderHandlers,
 }

@@ -76,4 +76,11 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '006_cancel_intent',
+    async up(db, t) {
+      // Set while a cancel is under way: points deducted, cancel not yet recorded (see cancel.ts).
+      await db.schema.alterTable('order_management').addColumn('cancel_started_at', t.timestamp).execute()
+    },
+  },
 ]

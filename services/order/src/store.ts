@@ -14,6 +14,7 @@ export interface OrderTables {
     cancel_refused: Generated<boolean | number>
     refunded: Generated<boolean | number>
     create_time: Date | string
+    cancel_started_at: Generated<Date | string | null>
   }
   idempotency_key: {
     key: string
@@ -135,4 +136,37 @@ export async function markRefunded(db: Db, id: number): Promise<boolean> {
     .where('refunded', '=', false)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
+}
+
+/**
+ * Marks a cancel as under way before its points are deducted; false if the order is not
+ * `Ordered` any more. A process that dies before recording the cancel leaves the mark behind for
+ * the sweep (upkeep.ts) to finish the cancel.
+ */
+export async function startCancel(db: Db, id: number, at: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('order_management')
+    .set({ cancel_started_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'Ordered')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** The cancel was answered (recorded or refused): nothing is left for the sweep. */
+export async function endCancel(db: Db, id: number): Promise<void> {
+  await db.updateTable('order_management').set({ cancel_started_at: null }).where('id', '=', id).execute()
+}
+
+/** Orders whose cancel was started before `before` and never answered: their process died. */
+export async function findUnfinishedCancels(db: Db, before: Date, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('order_management')
+    .select('id')
+    .where('status', '=', 'Ordered')
+    .where('cancel_started_at', '<', before)
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => Number(r.id))
 }
