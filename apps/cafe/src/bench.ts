@@ -1,11 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
 import { calibrate, calibrationView } from './bench/calibration.ts'
 import { type BenchOptions, type Mode, parseBenchArgs, usage } from './bench/options.ts'
 import { ordersPhase, verifyConcurrency, verifyWaitMs, warmupS, withSystem } from './bench/orders.ts'
 import { note } from './bench/progress.ts'
 import { runSuite } from './bench/suite.ts'
-import { type ModeRun, type ModeSummary, machine, modeSummary } from './bench/summary.ts'
+import { type ModeRun, type ModeSummary, machine, modeSummary, publishSummary } from './bench/summary.ts'
 
 const calibrationMaxS = 5
 
@@ -49,12 +47,7 @@ export async function bench(args: string[], _logger: unknown): Promise<void> {
     calibration: calibrationView(calibration),
     modes: Object.fromEntries(modes.map((m) => [m.mode, m])),
   }
-  const text = `${JSON.stringify(summary, null, 2)}\n`
-  const file = resolve(options.jsonFile)
-  await mkdir(dirname(file), { recursive: true })
-  await writeFile(file, text)
-  process.stdout.write(text)
-  note(`summary written to ${file}`)
+  await publishSummary(summary, options.jsonFile)
   // A benchmark that misses its targets still succeeded; one that lost an order did not.
   if (modes.some((m) => m.verified.missingPayments > 0 || m.verified.missingTickets > 0)) {
     note('verification failed: some orders are missing their payment or ticket')

@@ -21,7 +21,7 @@ import {
   embeddedConnections,
   type ScenarioName,
 } from './scenarios.ts'
-import { machine } from './summary.ts'
+import { machine, publishSummary } from './summary.ts'
 import type { ScenarioResult } from './targets.ts'
 import { measureVisibility } from './visibility.ts'
 
@@ -76,12 +76,7 @@ export async function runSuite(options: SuiteOptions): Promise<void> {
     scenarios: Object.fromEntries(results.map((r) => [r.name, r])),
     met: results.every((r) => r.met),
   }
-  const text = `${JSON.stringify(summary, null, 2)}\n`
-  const file = resolve(options.jsonFile)
-  await mkdir(dirname(file), { recursive: true })
-  await writeFile(file, text)
-  process.stdout.write(text)
-  note(`summary written to ${file}`)
+  await publishSummary(summary, options.jsonFile)
   const chartFile = resolve(options.chartFile)
   await mkdir(dirname(chartFile), { recursive: true })
   await writeFile(chartFile, chart(results, startedAt, host, h, p, durationS))

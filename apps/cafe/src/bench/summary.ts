@@ -1,8 +1,11 @@
+import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, release, totalmem, type } from 'node:os'
+import { dirname, resolve } from 'node:path'
 import type { Calibration } from './calibration.ts'
 import { round } from './calibration.ts'
 import type { LoadResult } from './load.ts'
 import type { Mode } from './options.ts'
+import { note } from './progress.ts'
 import type { Verification } from './verify.ts'
 
 /** Embedded mode's goal on any machine, relative to what a bare Node server does there. */
@@ -79,3 +82,13 @@ export type ModeSummary = ReturnType<typeof modeSummary>
 
 const perOrder = (seconds: number | undefined, orders: number) =>
   seconds === undefined || orders === 0 ? null : round((seconds * 1000) / orders, 2)
+
+/** Prints the summary as JSON on stdout and writes it to `jsonFile` too. */
+export async function publishSummary(summary: unknown, jsonFile: string): Promise<void> {
+  const text = `${JSON.stringify(summary, null, 2)}\n`
+  const file = resolve(jsonFile)
+  await mkdir(dirname(file), { recursive: true })
+  await writeFile(file, text)
+  process.stdout.write(text)
+  note(`summary written to ${file}`)
+}
