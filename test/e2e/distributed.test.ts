@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
 import { type CafeProcess, freePort, npmStart, startCafe } from '../support/process.ts'
+import { waitFor } from '../support/system.ts'
 import { placeOrders, stateOf } from './scenario.ts'
 import { originalWalkthrough } from './walkthrough.ts'
 
@@ -72,4 +74,37 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
     assert.deepEqual(state.missingTickets, [])
     assert.deepEqual(state.duplicateTickets, [])
   })
+
+  test('a runner killed outright takes its service processes with it', async () => {
+    const runner = cafe.child.pid as number
+    const services = childrenOf(runner)
+    assert.equal(services.length, 6, 'one process per service and the gateway')
+    process.kill(runner, 'SIGKILL')
+    // Each hears its channel to the runner close and stops as on SIGTERM, instead of serving on.
+    await waitFor(async () => services.every((pid) => !alive(pid)), 30_000, 'every service process to stop')
+  })
 })
+
+/** Processes whose parent is `pid` (Linux: field 4 of /proc/<pid>/stat). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -112,6 +112,11 @@ function onSignal(stop: () => Promise<void>) {
   }
   process.on('SIGTERM', handler)
   process.on('SIGINT', handler)
+  // Started by a runner (`start --distributed`) that has gone: stop as if told to.
+  if (process.connected) {
+    process.once('disconnect', () => handler('SIGTERM'))
+    process.channel?.unref()
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -63,7 +63,9 @@ export function supervise(options: SuperviseOptions): Supervised {
   const launch = () => {
     const current = spawn(options.command, options.args, {
       env: options.env,
-      stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit'],
+      // The IPC channel closes when this process ends however it ends, even by SIGKILL: the
+      // child hears 'disconnect' and stops instead of serving on unsupervised (see commands.ts).
+      stdio: ['ignore', options.stdio ?? 'inherit', options.stdio ?? 'inherit', 'ipc'],
       // Its own process group: Ctrl-C in the runner's terminal reaches the runner alone, which
       // then stops every process in order, instead of each one at once (and restarting them).
       detached: true,
