@@ -4,8 +4,9 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { sibling } from '@cafeteria/platform/modules'
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
+const cli = fileURLToPath(sibling(import.meta.url, 'cli'))
 
 export interface CafeEntry {
   readonly path: string

@@ -83,4 +83,15 @@ export const migrations: readonly ServiceMigration[] = [
       await db.schema.alterTable('order_management').addColumn('cancel_started_at', t.timestamp).execute()
     },
   },
+  {
+    name: '007_cancel_intent_index',
+    async up(db) {
+      // The sweep looks for started cancels every few seconds; nearly every row has none.
+      await db.schema
+        .createIndex('order_cancel_started')
+        .on('order_management')
+        .column('cancel_started_at')
+        .execute()
+    },
+  },
 ]
