@@ -24,6 +24,7 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
   before(async () => {
     env = {
       HOST: '127.0.0.1',
+      OPEN_API: 'true',
       NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       NATS_STREAM: stream,
       GATEWAY_PORT: String(await freePort()),

@@ -66,6 +66,7 @@ describe('zero downtime: rolling restarts and a crash under 50 concurrent client
     runDir = await mkdtemp(join(tmpdir(), 'cafe-zd-'))
     env = {
       HOST: '127.0.0.1',
+      OPEN_API: 'true',
       NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       NATS_STREAM: stream,
       GATEWAY_PORT: String(await freePort()),

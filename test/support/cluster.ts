@@ -60,6 +60,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   })
   const shared: Record<string, string> = {
     HOST: '127.0.0.1',
+    OPEN_API: 'true',
     LOG_LEVEL: 'warn',
     NATS_URL: natsUrl,
     NATS_STREAM: stream,

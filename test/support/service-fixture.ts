@@ -119,6 +119,7 @@ export async function startServiceFixture<DB, C>(
     service = await startService(definition, {
       env: {
         HOST: '127.0.0.1',
+        OPEN_API: 'true',
         [`${prefix}_PORT`]: '0',
         [`${prefix}_DATABASE_URL`]: url,
         [`${prefix}_DB_POOL_SIZE`]: '8',

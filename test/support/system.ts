@@ -4,6 +4,7 @@ import { createLogger } from '../../packages/platform/src/index.ts'
 /** Every port ephemeral, so tests run beside a copy of the system on the default ports. */
 export const ephemeralPorts = {
   HOST: '127.0.0.1',
+  OPEN_API: 'true',
   GATEWAY_PORT: '0',
   ORDER_PORT: '0',
   PAYMENT_PORT: '0',

@@ -10,6 +10,8 @@ const usage = `usage: cafe <command>
   start                  run the whole system in this process (embedded mode, SQLite, in-process bus)
     --memory             keep nothing on disk (same as CAFE_DATA_DIR=:memory:)
     --data-dir <dir>     where the SQLite files live (default ./data, or CAFE_DATA_DIR)
+    --open               the original's open API: no sign-in, any phone, staff routes open
+                         (OPEN_API=true; for its walkthrough only, refused with NODE_ENV=production)
   start --distributed    run one process per service against PostgreSQL, MariaDB and NATS JetStream
     --replicas <list>    processes per service, as in point=2,order=2 (default one each)
     --run-dir <dir>      control socket and replica list (default CAFE_RUN_DIR or ./run/<gateway port>)
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
           'data-dir': { type: 'string' },
           replicas: { type: 'string' },
           'run-dir': { type: 'string' },
+          open: { type: 'boolean', default: false },
         },
       })
       if (!values.distributed && (values.replicas || values['run-dir']))
@@ -40,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
       const env = { ...process.env }
       if (values.memory) env.CAFE_DATA_DIR = ':memory:'
       if (values['data-dir']) env.CAFE_DATA_DIR = values['data-dir']
+      if (values.open) env.OPEN_API = 'true'
       const system = values.distributed
         ? await import('./distributed.ts').then(({ startDistributed, parseReplicas }) =>
             startDistributed(env, logger, {
@@ -50,7 +54,9 @@ async function main(argv: string[]): Promise<void> {
         : await import('./embedded.ts').then(({ startEmbedded }) => startEmbedded(env, logger))
       const where = system.url.replace('127.0.0.1', 'localhost')
       process.stdout.write(
-        `\ncafeteria is running (${values.distributed ? 'distributed' : 'embedded'} mode): ${where}\n\n`,
+        `\ncafeteria is running (${values.distributed ? 'distributed' : 'embedded'} mode): ${where}\n` +
+          (isOpen(env) ? `\n${OPEN_WARNING}\n` : '') +
+          '\n',
       )
       onSignal(() => system.stop())
       return
@@ -95,6 +101,13 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = command && command !== 'help' ? 2 : 0
   }
 }
+
+const OPEN_WARNING =
+  "WARNING: open mode. No sign-in: anyone can read and cancel anyone's orders, set prices and act as\n" +
+  'the barista. It reproduces the original walkthrough; never put it on a network you do not trust.'
+
+const isOpen = (env: NodeJS.ProcessEnv) =>
+  ['1', 'true', 'yes', 'on'].includes(env.OPEN_API?.toLowerCase() ?? '')
 
 /** Graceful stop on SIGTERM (Kubernetes, the distributed runner) and SIGINT (Ctrl-C). */
 function onSignal(stop: () => Promise<void>) {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { ConfigError, configReader, type Env, type Logger, sibling } from '@cafeteria/platform'
 import { type ControlServer, startControlServer } from './control.ts'
 import { freePort } from './process.ts'
+import { withLocalSecrets } from './secrets.ts'
 import { GATEWAY_PORT, services, urlVariable } from './services.ts'
 import { type Supervised, supervise } from './supervisor.ts'
 
@@ -80,6 +81,10 @@ export async function startDistributed(
   const graceMs = shutdownDelayMs + shutdownTimeoutMs + 5000
   const runDir = defaultRunDir(env, options.runDir)
   await mkdir(runDir, { recursive: true })
+  // On one machine the runner keeps the sessions' secret where embedded mode keeps it.
+  const dataDir = env.CAFE_DATA_DIR === ':memory:' ? undefined : resolve(env.CAFE_DATA_DIR ?? 'data')
+  if (dataDir) await mkdir(dataDir, { recursive: true })
+  env = withLocalSecrets(env, dataDir)
   const replicasFile = join(runDir, 'replicas.json')
   const log = logger.child({ component: 'runner' })
   const urlOf = (port: number) => `http://127.0.0.1:${port}`

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Bus, Checkpointer, Env, Logger, RunningService } from '@cafeteria/platform'
 import { ConfigError } from '@cafeteria/platform/config'
+import { withLocalSecrets } from './secrets.ts'
 import { type RunningThread, startThread } from './thread.ts'
 
 export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'stop'>
@@ -50,6 +51,7 @@ export async function startEmbedded(
   const memory = setting === ':memory:'
   const dataDir = memory ? undefined : resolve(setting)
   if (dataDir) mkdirSync(dataDir, { recursive: true })
+  env = withLocalSecrets(env, dataDir)
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ':memory:')
   const sync = env.SQLITE_SYNC === 'full' ? 'full' : 'normal'
   const threads = threadCount(env, { memory, decorated: Boolean(options.decorateBus) })

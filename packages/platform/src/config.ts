@@ -90,6 +90,10 @@ export function configReader(env: Env) {
         problems.push(`${name}: "${value}" is not a URL or a comma-separated list of URLs`)
       return urls
     },
+    /** A problem no single setting shows (two settings that do not go together). */
+    refuse(problem: string): void {
+      problems.push(problem)
+    },
     /** Throws one ConfigError naming every bad setting read so far. */
     done(): void {
       if (problems.length > 0) throw new ConfigError(problems)

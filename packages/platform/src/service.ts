@@ -11,6 +11,7 @@ import { countDeadLetters, startReplayWorker } from './events/dead-letters.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
 import { type Relay, startRelay } from './events/relay.ts'
 import { startInboxRetention } from './events/retention.ts'
+import { type AccessSettings, accessSettings, OPEN_MODE_WARNING, type StaffGuard } from './http/access.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
 import { drainHttp } from './http/drain.ts'
 import { type CallPolicySettings, createCallPolicy, type ResilientCallPolicy } from './http/resilience.ts'
@@ -29,6 +30,8 @@ export interface ServiceDefinition<DB, C = Record<string, never>> {
   readonly settings?: (read: ConfigReader) => C
   readonly routes?: (app: HttpApp, ctx: ServiceContext<DB, C>) => void | Promise<void>
   readonly handlers?: (ctx: ServiceContext<DB, C>) => EventHandlers<DB>
+  /** How the service's `staff` routes check the barista's token. */
+  readonly staff?: (ctx: ServiceContext<DB, C>) => StaffGuard
 }
 
 export type ServiceDb<DB> = Kysely<DB & PlatformTables>
@@ -37,6 +40,8 @@ export type ServiceTrx<DB> = Transaction<DB & PlatformTables>
 export interface ServiceContext<DB, C> {
   readonly name: string
   readonly config: C
+  /** Open mode, and the secret that signs customers' sessions (see http/access.ts). */
+  readonly access: AccessSettings
   readonly db: ServiceDb<DB>
   readonly dialect: Dialect
   readonly log: Logger
@@ -132,9 +137,11 @@ export async function startService<DB, C>(
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
   const config = (definition.settings?.(read) ?? {}) as C
+  const access = accessSettings(read)
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, name, logFiles)
+  if (access.open) log.warn(OPEN_MODE_WARNING)
   const tracer = tracing && (await startTracing(name, tracing))
   const database: Database<DB & PlatformTables> = await openDatabase(runtime.databaseUrl, {
     poolSize: runtime.poolSize,
@@ -170,6 +177,7 @@ export async function startService<DB, C>(
     const ctx: ServiceContext<DB, C> = {
       name,
       config,
+      access,
       db: database.db,
       dialect: database.dialect,
       log,
@@ -205,6 +213,7 @@ export async function startService<DB, C>(
       logger: log,
       metrics,
       tracing: tracer,
+      access: { settings: access, ...(definition.staff && { staff: definition.staff(ctx) }) },
       readiness: async () => ({
         database: await withTimeout(
           database.ping().then(() => ({ ok: true, detail: database.label })),

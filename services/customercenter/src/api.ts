@@ -1,12 +1,14 @@
-import { EntityId, normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
+import { EntityId } from '@cafeteria/contracts'
 import {
+  ByPhoneNumberQuery,
   HalCollectionSchema,
   type HttpApp,
   halCollection,
-  invalidInput,
+  mayView,
   notFound,
   ProblemSchema,
   type ServiceContext,
+  searchedPhone,
 } from '@cafeteria/platform'
 import { type TSchema, Type } from 'typebox'
 import type { MyPage, Notification } from './domain.ts'
@@ -80,14 +82,7 @@ const notificationView = (n: Notification) => ({
   sentTime: n.sentTime?.toISOString() ?? null,
 })
 
-const ByPhoneNumber = Type.Object({ phoneNumber: PhoneNumberInput })
-
-/** The schema checks the shape; the number itself is checked (and its hyphens removed) here. */
-function phoneNumberOf(raw: string): string {
-  const phoneNumber = normalizePhoneNumber(raw)
-  if (!phoneNumber) throw invalidInput('querystring', [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
-  return phoneNumber
-}
+const customer = { access: 'customer' } as const
 
 export function customercenterRoutes(
   app: HttpApp,
@@ -98,31 +93,39 @@ export function customercenterRoutes(
   app.get(
     '/mypages/search/findByPhoneNumber',
     {
+      config: customer,
       schema: {
         summary: "A customer's orders and where each one is (My Page)",
-        querystring: ByPhoneNumber,
+        querystring: ByPhoneNumberQuery,
         response: { 200: MyPages, 400: ProblemSchema },
       },
     },
-    async (request) =>
-      (await findMyPagesByPhoneNumber(ctx.db, phoneNumberOf(request.query.phoneNumber))).map(myPageView),
+    async (request) => {
+      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
+      return phoneNumber === null ? [] : (await findMyPagesByPhoneNumber(ctx.db, phoneNumber)).map(myPageView)
+    },
   )
 
   app.get(
     '/mypages/search/findByOrderId',
     {
+      config: customer,
       schema: {
         summary: "An order's My Page entry",
         querystring: Type.Object({ orderId: Id }),
         response: { 200: MyPages, 400: ProblemSchema },
       },
     },
-    async (request) => (await findMyPagesByOrderId(ctx.db, request.query.orderId)).map(myPageView),
+    async (request) =>
+      (await findMyPagesByOrderId(ctx.db, request.query.orderId))
+        .filter((page) => mayView(request, page.phoneNumber))
+        .map(myPageView),
   )
 
   app.get(
     '/mypages/:id',
     {
+      config: customer,
       schema: {
         summary: 'One My Page entry',
         params: Type.Object({ id: Id }),
@@ -131,7 +134,7 @@ export function customercenterRoutes(
     },
     async (request) => {
       const page = await findMyPage(ctx.db, request.params.id)
-      if (!page) throw notFound('mypage', request.params.id)
+      if (!page || !mayView(request, page.phoneNumber)) throw notFound('mypage', request.params.id)
       return myPageView(page)
     },
   )
@@ -139,14 +142,16 @@ export function customercenterRoutes(
   app.get(
     '/notifications/search/findByPhoneNumber',
     {
+      config: customer,
       schema: {
         summary: 'Notifications to a customer, oldest first, with their delivery status',
-        querystring: ByPhoneNumber,
+        querystring: ByPhoneNumberQuery,
         response: { 200: Notifications, 400: ProblemSchema },
       },
     },
     async (request) => {
-      const found = await findNotificationsByPhoneNumber(ctx.db, phoneNumberOf(request.query.phoneNumber))
+      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
+      const found = phoneNumber === null ? [] : await findNotificationsByPhoneNumber(ctx.db, phoneNumber)
       return halCollection('notifications', found.map(notificationView), request.url)
     },
   )
@@ -154,6 +159,7 @@ export function customercenterRoutes(
   app.get(
     '/notifications/:id',
     {
+      config: customer,
       schema: {
         summary: 'One notification',
         params: Type.Object({ id: Id }),
@@ -162,7 +168,9 @@ export function customercenterRoutes(
     },
     async (request) => {
       const notification = await findNotification(ctx.db, request.params.id)
-      if (!notification) throw notFound('notification', request.params.id)
+      if (!notification || !mayView(request, notification.phoneNumber)) {
+        throw notFound('notification', request.params.id)
+      }
       return notificationView(notification)
     },
   )

@@ -69,6 +69,7 @@ describe('two replicas of one database', () => {
     b = await startService(customercenterService, {
       env: {
         HOST: '127.0.0.1',
+        OPEN_API: 'true',
         CUSTOMERCENTER_PORT: '0',
         CUSTOMERCENTER_DATABASE_URL: a.databaseUrl,
         LIVE_WATCH_MS: '200',

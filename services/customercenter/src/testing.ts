@@ -68,6 +68,7 @@ export async function startCustomercenter(
     service = await startService(customercenterService, {
       env: {
         HOST: '127.0.0.1',
+        OPEN_API: 'true',
         CUSTOMERCENTER_PORT: '0',
         CUSTOMERCENTER_DATABASE_URL: databaseUrl,
         NOTIFY_POLL_MS: '50',

@@ -6,6 +6,7 @@ import {
   halCollection,
   notFound,
   ProblemSchema,
+  perService,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
@@ -34,14 +35,19 @@ const DrinkView = Type.Object({
 const Drinks = HalCollectionSchema('drinks', DrinkView)
 const Id = EntityId
 
+/** One staff check per running service: the routes and the platform's guard share it. */
+export const staffOf = perService((ctx: ServiceContext<DrinkTables, DrinkSettings>) =>
+  staffCheck(ctx.config.staffToken, ctx.log),
+)
+
 export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>) {
-  const staff = staffCheck(ctx.config.staffToken, ctx.log)
   const feeds = drinkFeeds(ctx)
-  liveRoutes(app, ctx, staff)
+  liveRoutes(app, ctx, staffOf(ctx))
 
   app.get(
     '/drinks',
     {
+      config: { access: 'staff' },
       schema: {
         summary: 'Drink tickets, oldest first (the barista queue when filtered by status)',
         querystring: Type.Object({
@@ -67,6 +73,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
   app.get(
     '/drinks/:id',
     {
+      config: { access: 'staff' },
       schema: {
         summary: 'One drink ticket',
         params: Type.Object({ id: Id }),
@@ -83,6 +90,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
   app.get(
     '/drinks/search/findByOrderId',
     {
+      config: { access: 'staff' },
       schema: {
         summary: "An order's drink tickets",
         querystring: Type.Object({ orderId: Id }),
@@ -96,7 +104,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
   app.patch(
     '/drinks/:id',
     {
-      onRequest: staff.only,
+      config: { access: 'staff' },
       schema: {
         summary:
           'Barista: accept (Receipted), then finish (Made) a ticket; needs the staff token when one is set',

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@cafeteria/platform'
-import { drinkRoutes } from './api.ts'
+import { drinkRoutes, staffOf } from './api.ts'
 import { drinkHandlers } from './handlers.ts'
 import { migrations } from './migrations.ts'
 import { type DrinkSettings, drinkSettings } from './settings.ts'
@@ -11,4 +11,5 @@ export const drinkService: ServiceDefinition<DrinkTables, DrinkSettings> = {
   settings: drinkSettings,
   routes: drinkRoutes,
   handlers: drinkHandlers,
+  staff: (ctx) => staffOf(ctx).only,
 }

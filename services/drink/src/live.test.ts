@@ -17,7 +17,8 @@ const place = async (phoneNumber: string) =>
 const ticketOf = (orderId: number) =>
   waitFor(
     async () =>
-      (await call(`${drinkUrl}/drinks/search/findByOrderId?orderId=${orderId}`)).body._embedded.drinks[0],
+      (await call(`${drinkUrl}/drinks/search/findByOrderId?orderId=${orderId}`, { headers: STAFF })).body
+        ._embedded.drinks[0],
   )
 const advance = (id: number, status: string, headers: Record<string, string> = STAFF) =>
   call(`${drinkUrl}/drinks/${id}`, { method: 'PATCH', json: { status }, headers })
@@ -91,7 +92,10 @@ describe('the barista (staff token)', () => {
       assert.equal(patched.status, 401)
       assert.equal(patched.body.status, 401)
     }
-    assert.equal((await call(`${drinkUrl}/drinks/${ticket.id}`)).body.status, 'PaymentApproved')
+    assert.equal(
+      (await call(`${drinkUrl}/drinks/${ticket.id}`, { headers: STAFF })).body.status,
+      'PaymentApproved',
+    )
   })
 
   test('the board lists tickets oldest first, live, and shows a cancelled one among the recent', async () => {

@@ -2,6 +2,7 @@ import { normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafe
 import {
   createLiveFeed,
   type HttpApp,
+  type HttpRequest,
   invalidInput,
   type LiveFeed,
   ProblemSchema,
@@ -70,11 +71,18 @@ const QueueView = Type.Object({
 })
 const PhoneQuery = Type.Object({ phoneNumber: Type.Optional(PhoneNumberInput) })
 
-function phoneNumberOf(raw: string | undefined): string {
-  if (raw === undefined) return ''
-  const phoneNumber = normalizePhoneNumber(raw)
-  if (!phoneNumber) throw invalidInput('querystring', [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
-  return phoneNumber
+/**
+ * Whose tickets the queue places: in open mode the phone asked for; otherwise the signed-in
+ * customer's own (a query naming another phone places none). Without either, the queue alone.
+ */
+function phoneNumberOf(open: boolean, request: HttpRequest, raw: string | undefined): string {
+  const asked = raw === undefined ? undefined : normalizePhoneNumber(raw)
+  if (raw !== undefined && !asked) {
+    throw invalidInput('querystring', [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
+  }
+  const own = request.customer?.phoneNumber
+  if (own === undefined) return open ? (asked ?? '') : ''
+  return asked === undefined || asked === own ? own : ''
 }
 
 export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
@@ -87,18 +95,20 @@ export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
   app.get(
     '/drinks/queue',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'The queue and the estimated wait; with a phone number, where its tickets are',
         querystring: PhoneQuery,
         response: { 200: QueueView, 400: ProblemSchema },
       },
     },
-    async (request) => readQueue(ctx, phoneNumberOf(request.query.phoneNumber)),
+    async (request) => readQueue(ctx, phoneNumberOf(ctx.access.open, request, request.query.phoneNumber)),
   )
 
   app.get(
     '/drinks/queue/stream',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'GET /drinks/queue as Server-Sent Events (`event: queue`), sent again on every change',
         querystring: PhoneQuery,
@@ -106,13 +116,14 @@ export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
       },
     },
     (request, reply) => {
-      queue.serve(request, reply, phoneNumberOf(request.query.phoneNumber))
+      queue.serve(request, reply, phoneNumberOf(ctx.access.open, request, request.query.phoneNumber))
     },
   )
 
   app.get(
     '/drinks/board/access',
     {
+      config: { access: 'public' },
       schema: {
         summary: 'Barista: whether a staff token is needed, and whether the one sent is right (never 401)',
         response: { 200: Type.Object({ tokenRequired: Type.Boolean(), granted: Type.Boolean() }) },
@@ -124,7 +135,7 @@ export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
   app.get(
     '/drinks/board/stream',
     {
-      onRequest: staff.only,
+      config: { access: 'staff' },
       schema: {
         summary:
           'Barista: the board as Server-Sent Events (`event: board`); needs the staff token when one is set',

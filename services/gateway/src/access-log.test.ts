@@ -11,7 +11,9 @@ const upstream: ServiceDefinition<object> = {
   name: 'order',
   migrations: [],
   routes(app) {
-    app.get('/orders/:id', async (request) => ({ id: Number((request.params as { id: string }).id) }))
+    app.get('/orders/:id', { config: { access: 'public' } }, async (request) => ({
+      id: Number((request.params as { id: string }).id),
+    }))
   },
 }
 
@@ -24,7 +26,7 @@ const accessLines = async (dir: string, service: string) =>
 
 test('the gateway writes an access line per request, with the request id the service logs too', async () => {
   await using dir = await tempDir()
-  const env = { HOST: '127.0.0.1', LOG_DIR: dir.path }
+  const env = { HOST: '127.0.0.1', OPEN_API: 'true', LOG_DIR: dir.path }
   // The lines go to the files; stdout is dropped here.
   const quiet = () => createLogger({ level: 'info', destination: { write() {} } })
   const bus = openLocalBus({ path: ':memory:' })

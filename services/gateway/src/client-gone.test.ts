@@ -19,6 +19,7 @@ before(async () => {
   gateway = await startGateway({
     env: {
       HOST: '127.0.0.1',
+      OPEN_API: 'true',
       GATEWAY_PORT: '0',
       ORDER_URL: url,
       PAYMENT_URL: url,

@@ -20,6 +20,7 @@ before(async () => {
   gateway = await startGateway({
     env: {
       HOST: '127.0.0.1',
+      OPEN_API: 'true',
       GATEWAY_PORT: '0',
       ORDER_URL: down,
       PAYMENT_URL: down,

@@ -1,4 +1,5 @@
 import {
+  accessSettings,
   configReader,
   createHttpApp,
   createServiceMetrics,
@@ -6,6 +7,7 @@ import {
   type Env,
   type Logger,
   logFileSettings,
+  OPEN_MODE_WARNING,
   problem,
   type RunningService,
   serviceLogger,
@@ -46,9 +48,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
+  const access = accessSettings(read)
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
+  if (access.open) log.warn(OPEN_MODE_WARNING)
   const tracer = tracing && (await startTracing('gateway', tracing))
   const app = await createHttpApp({
     name: 'gateway',

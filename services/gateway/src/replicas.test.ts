@@ -28,7 +28,7 @@ async function orderReplica(handle?: (request: IncomingMessage, response: Server
 
 async function gatewayOver(orderUrls: string[]) {
   return startGateway({
-    env: { HOST: '127.0.0.1', GATEWAY_PORT: '0', ORDER_URL: orderUrls.join(',') },
+    env: { HOST: '127.0.0.1', OPEN_API: 'true', GATEWAY_PORT: '0', ORDER_URL: orderUrls.join(',') },
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   })
 }

@@ -6,7 +6,14 @@ import {
   WholeNumberInput,
   wholeNumber,
 } from '@cafeteria/contracts'
-import { type HttpApp, HttpProblem, invalidInput, notFound, ProblemSchema } from '@cafeteria/platform'
+import {
+  type HttpApp,
+  HttpProblem,
+  invalidInput,
+  mayView,
+  notFound,
+  ProblemSchema,
+} from '@cafeteria/platform'
 import { type Static, Type } from 'typebox'
 import { cancelOrder } from './cancel.ts'
 import { isVisible, type Order, type OrderDraft } from './domain.ts'
@@ -21,7 +28,7 @@ const QTY = { minimum: 1, maximum: 1000 }
 const AMT = { minimum: 0, maximum: 100_000_000 }
 
 const PlaceOrderBody = Type.Object({
-  phoneNumber: PhoneNumberInput,
+  phoneNumber: Type.Optional(PhoneNumberInput),
   productName: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
   qty: WholeNumberInput({ ...QTY, description: 'number of drinks' }),
   amt: WholeNumberInput({ ...AMT, description: 'total amount in won' }),
@@ -74,11 +81,22 @@ const view = (order: Order, history?: readonly HistoryEntry[]) => ({
   _links: { self: { href: `/orders/${order.id}` }, order: { href: `/orders/${order.id}` } },
 })
 
-/** Schema checks cover shapes; these are the rules a schema cannot say. */
-function toDraft(body: Static<typeof PlaceOrderBody>): OrderDraft {
+/**
+ * Schema checks cover shapes; these are the rules a schema cannot say. The phone is the signed-in
+ * customer's (a body naming another is refused); in open mode, the body's.
+ */
+function toDraft(body: Static<typeof PlaceOrderBody>, customer: string | undefined): OrderDraft {
   const errors: { path: string; message: string }[] = []
-  const phoneNumber = normalizePhoneNumber(body.phoneNumber)
-  if (!phoneNumber) errors.push({ path: '/phoneNumber', message: PHONE_NUMBER_RULE })
+  const given = body.phoneNumber === undefined ? undefined : normalizePhoneNumber(body.phoneNumber)
+  if (body.phoneNumber !== undefined && !given)
+    errors.push({ path: '/phoneNumber', message: PHONE_NUMBER_RULE })
+  else if (given === undefined && customer === undefined) {
+    errors.push({ path: '/phoneNumber', message: 'is required' })
+  }
+  if (customer !== undefined && given !== undefined && given !== customer) {
+    throw new HttpProblem(403, 'not-your-phone', 'An order is placed for the signed-in phone number only.')
+  }
+  const phoneNumber = customer ?? given
   const qty = wholeNumber(body.qty, QTY)
   if (qty === undefined)
     errors.push({ path: '/qty', message: `must be a whole number from ${QTY.minimum} to ${QTY.maximum}` })
@@ -100,6 +118,7 @@ export function orderRoutes(
   app.post(
     '/orders',
     {
+      config: { access: 'customer' },
       schema: {
         summary: 'Place an order and pay for it',
         body: PlaceOrderBody,
@@ -111,6 +130,8 @@ export function orderRoutes(
         response: {
           201: OrderView,
           400: ProblemSchema,
+          401: ProblemSchema,
+          403: ProblemSchema,
           409: ProblemSchema,
           422: ProblemSchema,
           503: ProblemSchema,
@@ -124,7 +145,12 @@ export function orderRoutes(
           { path: '/idempotency-key', message: 'must be 1–100 visible ASCII characters' },
         ])
       }
-      const result = await placeOrder(ctx, payments, toDraft(request.body), key)
+      const result = await placeOrder(
+        ctx,
+        payments,
+        toDraft(request.body, request.customer?.phoneNumber),
+        key,
+      )
       switch (result.kind) {
         case 'placed':
         case 'replayed':
@@ -166,10 +192,15 @@ export function orderRoutes(
 
   app.get(
     '/orders/:id',
-    { schema: { summary: 'One order', params: IdParams, response: { 200: OrderView, 404: ProblemSchema } } },
+    {
+      config: { access: 'customer' },
+      schema: { summary: 'One order', params: IdParams, response: { 200: OrderView, 404: ProblemSchema } },
+    },
     async (request) => {
       const order = await findOrder(ctx.db, request.params.id)
-      if (!order || !isVisible(order)) throw notFound('order', request.params.id)
+      if (!order || !isVisible(order) || !mayView(request, order.phoneNumber)) {
+        throw notFound('order', request.params.id)
+      }
       return view(order, await historyOf(ctx.db, order.id))
     },
   )
@@ -177,6 +208,7 @@ export function orderRoutes(
   app.patch(
     '/orders/:id',
     {
+      config: { access: 'customer' },
       schema: {
         summary:
           'Cancel an order: its points are deducted first, then the drink and the payment are cancelled',
@@ -192,6 +224,9 @@ export function orderRoutes(
       },
     },
     async (request) => {
+      // Another customer's order is cancelled as much as an order that does not exist.
+      const order = await findOrder(ctx.db, request.params.id)
+      if (!order || !mayView(request, order.phoneNumber)) throw notFound('order', request.params.id)
       const result = await cancelOrder(ctx, points, request.params.id)
       switch (result.kind) {
         case 'canceled':

@@ -22,12 +22,23 @@ const memory = { port: 0, databaseUrl: 'sqlite::memory:' }
 
 before(async () => {
   bus = openLocalBus({ path: ':memory:' })
-  payment = await startService(paymentService, { env: { HOST: '127.0.0.1' }, bus, logger, defaults: memory })
-  point = await startService(pointService, { env: { HOST: '127.0.0.1' }, bus, logger, defaults: memory })
+  payment = await startService(paymentService, {
+    env: { HOST: '127.0.0.1', OPEN_API: 'true' },
+    bus,
+    logger,
+    defaults: memory,
+  })
+  point = await startService(pointService, {
+    env: { HOST: '127.0.0.1', OPEN_API: 'true' },
+    bus,
+    logger,
+    defaults: memory,
+  })
   proxy = await startFaultProxy({ host: '127.0.0.1', port: Number(new URL(point.url).port) })
   orders = await startService(orderService, {
     env: {
       HOST: '127.0.0.1',
+      OPEN_API: 'true',
       PAYMENT_URL: payment.url,
       POINT_URL: proxy.url,
       POINT_TIMEOUT_MS: '300',

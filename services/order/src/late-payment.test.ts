@@ -37,7 +37,7 @@ before(async () => {
     seen.push(JSON.parse(m.payload))
   })
   payment = await startService(paymentService, {
-    env: { HOST: '127.0.0.1' },
+    env: { HOST: '127.0.0.1', OPEN_API: 'true' },
     bus,
     logger,
     defaults: { port: 0, databaseUrl: 'sqlite::memory:' },
@@ -48,6 +48,7 @@ before(async () => {
   orders = await startService(orderService, {
     env: {
       HOST: '127.0.0.1',
+      OPEN_API: 'true',
       PAYMENT_URL: proxy.url,
       PAYMENT_TIMEOUT_MS: '300',
       POINT_URL: 'http://127.0.0.1:9',

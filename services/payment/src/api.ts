@@ -4,6 +4,7 @@ import {
   type HttpApp,
   HttpProblem,
   halCollection,
+  mayView,
   notFound,
   ProblemSchema,
   type ServiceContext,
@@ -43,6 +44,7 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
   app.post(
     '/payments',
     {
+      config: { access: 'service' },
       schema: {
         summary: 'Pay for an order (internal; idempotent per order id)',
         body: PayBody,
@@ -78,6 +80,7 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
   app.get(
     '/payments/:id',
     {
+      config: { access: 'customer' },
       schema: {
         summary: 'One payment',
         params: Type.Object({ id: Id }),
@@ -86,7 +89,7 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
     },
     async (request) => {
       const payment = await findPayment(ctx.db, request.params.id)
-      if (!payment) throw notFound('payment', request.params.id)
+      if (!payment || !mayView(request, payment.phoneNumber)) throw notFound('payment', request.params.id)
       return view(payment)
     },
   )
@@ -94,6 +97,7 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
   app.get(
     '/payments/search/findByOrderId',
     {
+      config: { access: 'customer' },
       schema: {
         summary: "An order's payments",
         querystring: Type.Object({ orderId: Id }),
@@ -102,7 +106,8 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
     },
     async (request) => {
       const payment = await findByOrderId(ctx.db, request.query.orderId)
-      return halCollection('payments', payment ? [view(payment)] : [], request.url)
+      const shown = payment && mayView(request, payment.phoneNumber) ? [view(payment)] : []
+      return halCollection('payments', shown, request.url)
     },
   )
 }

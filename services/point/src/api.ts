@@ -1,13 +1,17 @@
 import { EntityId, normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
 import {
+  ByPhoneNumberQuery,
   HalCollectionSchema,
   type HttpApp,
   HttpProblem,
+  type HttpRequest,
   halCollection,
   invalidInput,
+  mayView,
   notFound,
   ProblemSchema,
   type ServiceContext,
+  searchedPhone,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
 import type { PointEntry } from './domain.ts'
@@ -58,7 +62,6 @@ const CancelPointView = Type.Object({
   point: Type.Integer({ description: 'points deducted for the order' }),
   totalPoint: Type.Integer({ description: 'the balance right after the deduction' }),
 })
-const PhoneQuery = Type.Object({ phoneNumber: PhoneNumberInput })
 
 const pointView = (b: Balance) => ({ id: b.id, phoneNumber: b.phoneNumber, point: b.point })
 const historyView = (e: PointEntry) => ({
@@ -74,7 +77,7 @@ const historyView = (e: PointEntry) => ({
   createTime: e.createTime.toISOString(),
 })
 
-function phoneNumberOf(raw: string, where: 'body' | 'querystring'): string {
+function phoneNumberOf(raw: string, where: 'body'): string {
   const phoneNumber = normalizePhoneNumber(raw)
   if (!phoneNumber) throw invalidInput(where, [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
   return phoneNumber
@@ -86,6 +89,7 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
   app.patch(
     '/points/cancelPoint',
     {
+      config: { access: 'service' },
       schema: {
         summary: "Deduct a cancelled order's points (internal; idempotent per order id)",
         body: CancelPointBody,
@@ -131,6 +135,7 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
   app.get(
     '/points/:id',
     {
+      config: { access: 'customer' },
       schema: {
         summary: "One phone number's point balance",
         params: Type.Object({ id: Id }),
@@ -139,7 +144,7 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
     },
     async (request) => {
       const balance = await findBalance(ctx.db, request.params.id)
-      if (!balance) throw notFound('point', request.params.id)
+      if (!balance || !mayView(request, balance.phoneNumber)) throw notFound('point', request.params.id)
       return pointView(balance)
     },
   )
@@ -147,14 +152,16 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
   app.get(
     '/points/search/findByPhoneNumber',
     {
+      config: { access: 'customer' },
       schema: {
         summary: "A phone number's point balance (empty before its first order)",
-        querystring: PhoneQuery,
+        querystring: ByPhoneNumberQuery,
         response: { 200: Points, 400: ProblemSchema },
       },
     },
     async (request) => {
-      const balances = await findBalances(ctx.db, phoneNumberOf(request.query.phoneNumber, 'querystring'))
+      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
+      const balances = phoneNumber === null ? [] : await findBalances(ctx.db, phoneNumber)
       return halCollection('points', balances.map(pointView), request.url)
     },
   )
@@ -162,6 +169,7 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
   app.get(
     '/pointHistories/:id',
     {
+      config: { access: 'customer' },
       schema: {
         summary: 'One point history entry',
         params: Type.Object({ id: Id }),
@@ -170,50 +178,57 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
     },
     async (request) => {
       const entry = await findEntry(ctx.db, request.params.id)
-      if (!entry) throw notFound('point history', request.params.id)
+      if (!entry || !mayView(request, entry.phoneNumber)) throw notFound('point history', request.params.id)
       return historyView(entry)
     },
   )
 
-  const histories = (entries: PointEntry[], self: string) =>
-    halCollection('pointHistories', entries.map(historyView), self)
+  const histories = (request: HttpRequest, entries: PointEntry[]) =>
+    halCollection(
+      'pointHistories',
+      entries.filter((e) => mayView(request, e.phoneNumber)).map(historyView),
+      request.url,
+    )
 
   app.get(
     '/pointHistories/search/findByPhoneNumberOrderByCreateTime',
     {
+      config: { access: 'customer' },
       schema: {
         summary: "A phone number's point history, oldest first",
-        querystring: PhoneQuery,
+        querystring: ByPhoneNumberQuery,
         response: { 200: PointHistories, 400: ProblemSchema },
       },
     },
     async (request) => {
-      const phoneNumber = phoneNumberOf(request.query.phoneNumber, 'querystring')
-      return histories(await findByPhoneNumber(ctx.db, phoneNumber), request.url)
+      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
+      return histories(request, phoneNumber === null ? [] : await findByPhoneNumber(ctx.db, phoneNumber))
     },
   )
 
   app.get(
     '/pointHistories/search/findByOrderId',
     {
+      config: { access: 'customer' },
       schema: {
         summary: "An order's point history, oldest first",
         querystring: Type.Object({ orderId: Id }),
         response: { 200: PointHistories, 400: ProblemSchema },
       },
     },
-    async (request) => histories(await findByOrderId(ctx.db, request.query.orderId), request.url),
+    async (request) => histories(request, await findByOrderId(ctx.db, request.query.orderId)),
   )
 
   app.get(
     '/pointHistories/search/findByPaymentId',
     {
+      config: { access: 'customer' },
       schema: {
         summary: "A payment's point history, oldest first",
         querystring: Type.Object({ paymentId: Id }),
         response: { 200: PointHistories, 400: ProblemSchema },
       },
     },
-    async (request) => histories(await findByPaymentId(ctx.db, request.query.paymentId), request.url),
+    async (request) => histories(request, await findByPaymentId(ctx.db, request.query.paymentId)),
   )
 }

@@ -77,7 +77,14 @@ export async function startPoint(
     for (let i = 0; i < replicas; i++) {
       running.push(
         await startService(pointService, {
-          env: { POINT_DATABASE_URL: url, HOST: '127.0.0.1', POINT_PORT: '0', OUTBOX_POLL_MS: '50', ...env },
+          env: {
+            POINT_DATABASE_URL: url,
+            HOST: '127.0.0.1',
+            OPEN_API: 'true',
+            POINT_PORT: '0',
+            OUTBOX_POLL_MS: '50',
+            ...env,
+          },
           bus,
           logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
           defaults: { port: 0, databaseUrl: url },

@@ -67,7 +67,7 @@ before(async () => {
   dir = await tempDir('cafe-dlq-')
   bus = openLocalBus({ path: join(dir.path, 'bus.db') })
   service = await startService(flaky, {
-    env: { HOST: '127.0.0.1', CONSUMER_MAX_ATTEMPTS: '1' },
+    env: { HOST: '127.0.0.1', OPEN_API: 'true', CONSUMER_MAX_ATTEMPTS: '1' },
     bus,
     logger: createLogger({ level: 'silent' }),
     defaults: { port: 0, databaseUrl: `sqlite:${join(dir.path, 'drink.db')}` },

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts'
 import { traceRequests } from '../observability/http-tracing.ts'
 import { httpMetrics, type ServiceMetrics } from '../observability/metrics.ts'
 import type { ServiceTracer } from '../observability/tracing.ts'
+import { type AccessSettings, guardRoute, type StaffGuard } from './access.ts'
 import { HttpProblem, problem } from './problem.ts'
 import { validatorCompiler } from './validation.ts'
 
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
   readonly metrics?: ServiceMetrics
   /** A SERVER span per request, continuing the caller's trace; none without. */
   readonly tracing?: ServiceTracer
+  /** Who may call what: every route then must say it (`config.access`), and is guarded by it. */
+  readonly access?: { readonly settings: AccessSettings; readonly staff?: StaffGuard }
 }
 
 export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
@@ -48,6 +51,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
+  const { access } = options
+  if (access) {
+    app.decorateRequest('customer', undefined)
+    app.addHook('onRoute', (route) => guardRoute(route, access.settings, { staff: access.staff }))
+  }
   if (options.tracing) traceRequests(app, options.tracing)
 
   let closing = false

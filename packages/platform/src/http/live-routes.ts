@@ -1,8 +1,8 @@
-import { normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
 import { Type } from 'typebox'
+import { ByPhoneNumberQuery, searchedPhone } from './access.ts'
 import type { HttpApp } from './app.ts'
 import type { LiveFeed } from './live.ts'
-import { invalidInput, ProblemSchema } from './problem.ts'
+import { notFound, ProblemSchema } from './problem.ts'
 
 /**
  * One value per running service, made on first use. A service's event handlers (which call
@@ -22,9 +22,10 @@ export function perService<Ctx extends object, T>(make: (ctx: Ctx) => T): (ctx: 
 }
 
 /**
- * `GET <path>?phoneNumber=…`: the feed's view of that phone as Server-Sent Events. The phone is
- * validated and normalised like everywhere else (hyphens dropped); the feed ends its streams when
- * the app closes, so clients reconnect to another replica.
+ * `GET <path>`: the feed's view of the signed-in customer as Server-Sent Events (in open mode, of
+ * `?phoneNumber=`, validated and normalised like everywhere else). Another customer's phone is
+ * answered as an unknown stream. The feed ends its streams when the app closes, so clients
+ * reconnect to another replica.
  */
 export function phoneStreamRoute(
   app: HttpApp,
@@ -36,20 +37,22 @@ export function phoneStreamRoute(
   app.get(
     path,
     {
+      config: { access: 'customer' },
       schema: {
         summary: doc.summary,
-        querystring: Type.Object({ phoneNumber: PhoneNumberInput }),
+        querystring: ByPhoneNumberQuery,
         response: {
           200: { description: doc.event, content: { 'text/event-stream': { schema: Type.String() } } },
           400: ProblemSchema,
+          401: ProblemSchema,
+          404: ProblemSchema,
         },
       },
     },
     (request, reply) => {
-      const phoneNumber = normalizePhoneNumber((request.query as { phoneNumber: string }).phoneNumber)
-      if (!phoneNumber) {
-        throw invalidInput('querystring', [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
-      }
+      const asked = (request.query as { phoneNumber?: string }).phoneNumber
+      const phoneNumber = searchedPhone(request, asked)
+      if (phoneNumber === null) throw notFound('stream', path)
       feed.serve(request, reply, phoneNumber)
     },
   )

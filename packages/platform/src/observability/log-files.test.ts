@@ -26,14 +26,21 @@ const probe: ServiceDefinition<object> = {
   name: 'probe',
   migrations: [],
   routes(app) {
-    app.get('/things/:id', async (request) => ({ id: (request.params as { id: string }).id }))
+    app.get('/things/:id', { config: { access: 'public' } }, async (request) => ({
+      id: (request.params as { id: string }).id,
+    }))
   },
 }
 
 async function runOnce(dir: string, logger: ReturnType<typeof capture>['logger'], path: string) {
   const bus = openLocalBus({ path: ':memory:' })
   const service = await startService(probe, {
-    env: { HOST: '127.0.0.1', PROBE_PORT: '0', LOG_DIR: dir },
+    env: {
+      HOST: '127.0.0.1',
+      AUTH_SECRET: 'a-test-secret-of-at-least-32-chars',
+      PROBE_PORT: '0',
+      LOG_DIR: dir,
+    },
     bus,
     logger,
     defaults: { port: 0, databaseUrl: 'sqlite::memory:' },

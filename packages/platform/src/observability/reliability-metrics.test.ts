@@ -26,7 +26,7 @@ test('on JetStream a consumer shows its lag, and an invalid event as a dead lett
   const stream = `T${randomUUID().slice(0, 8).toUpperCase()}`
   const bus = await connectJetStream({ servers: SERVER, stream })
   const service = await startService(consumerOfOrders, {
-    env: { HOST: '127.0.0.1', PROBE_PORT: '0' },
+    env: { HOST: '127.0.0.1', AUTH_SECRET: 'a-test-secret-of-at-least-32-chars', PROBE_PORT: '0' },
     bus,
     logger: createLogger({ level: 'silent' }),
     defaults: { port: 0, databaseUrl: 'sqlite::memory:' },

@@ -64,7 +64,7 @@ const probe: ServiceDefinition<object> = {
   name: 'probe',
   migrations: [],
   routes(app) {
-    app.get('/things/:id', async () => ({ ok: true }))
+    app.get('/things/:id', { config: { access: 'public' } }, async () => ({ ok: true }))
   },
 }
 
@@ -83,7 +83,12 @@ test('by default spans go as OTLP protobuf to the endpoint, and stopping the ser
   const bus = openLocalBus({ path: ':memory:' })
   try {
     const service = await startService(probe, {
-      env: { HOST: '127.0.0.1', PROBE_PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
+      env: {
+        HOST: '127.0.0.1',
+        OPEN_API: 'true',
+        PROBE_PORT: '0',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      },
       bus,
       logger: createLogger({ level: 'silent' }),
       defaults: { port: 0, databaseUrl: 'sqlite::memory:' },
