@@ -1,9 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-
-/** Debian's Chromium (`apt-get install chromium`), as STACK.md verified it. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 
@@ -12,19 +9,60 @@ export const viewports = {
   tablet: { width: 1024, height: 768 },
 }
 
-export function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
+/** Quiet flags for either browser: no update checks or sync traffic during a test. */
+const quiet = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+/**
+ * The Chromium the browser tests drive, the first of: `CHROMIUM_PATH`; Debian's
+ * (`apt-get install chromium`), which has the CJK fonts the README's screenshots need; else the one
+ * the `@sparticuz/chromium` devDependency carries, so a machine with only Node.js and npm runs the
+ * suite (it unpacks to the temp directory on first use; Latin fonts only, enough for DOM text).
+ * `CAFE_SYSTEM_CHROMIUM` names the system path to look for instead of /usr/bin/chromium, so a
+ * test can hide Debian's Chromium without root. Read on each call, so a test can set it first.
+ */
+export async function chromiumToLaunch(): Promise<{
+  executablePath: string
+  args: string[]
+  bundled: boolean
+}> {
+  const system = process.env.CAFE_SYSTEM_CHROMIUM ?? '/usr/bin/chromium'
+  const path = process.env.CHROMIUM_PATH ?? (executable(system) ? system : undefined)
+  if (path) return { executablePath: path, args: ['--no-sandbox', '--disable-gpu', ...quiet], bundled: false }
+  // Imported only here: a machine with Debian's Chromium never unpacks the bundled one.
+  const { default: bundled } = await import('@sparticuz/chromium')
+  const args = bundled.args.filter((arg) => !lambdaOnly.includes(arg))
+  return { executablePath: await bundled.executablePath(), args: [...args, ...quiet], bundled: true }
+}
+
+/**
+ * Flags of @sparticuz/chromium's set that AWS Lambda needs and a test must not have. One process for
+ * every page stalls the pages opened while others hold live streams (ui.test.ts timed out from its
+ * second test on); the other two would let through what Debian's Chromium blocks.
+ */
+const lambdaOnly = ['--single-process', '--disable-web-security', '--allow-running-insecure-content']
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Browsers running the bundled Chromium, whose pages must not become the README's screenshots. */
+const fontless = new WeakSet<Browser>()
+
+export async function launch(): Promise<Browser> {
+  const { executablePath, args, bundled } = await chromiumToLaunch()
+  const browser = await chromium.launch({ executablePath, args, headless: true })
+  if (bundled) fontless.add(browser)
+  return browser
 }
 
 /**
@@ -56,6 +94,10 @@ export async function openPage(
 export async function shoot(page: Page, name: string): Promise<void> {
   const image = await page.screenshot({ fullPage: true, animations: 'disabled' })
   if (process.env.SCREENSHOTS !== '1') return
+  const browser = page.context().browser()
+  // Without CJK fonts every Korean label would be drawn as boxes.
+  if (browser && fontless.has(browser))
+    throw new Error("SCREENSHOTS=1 needs Debian's Chromium or CHROMIUM_PATH")
   mkdirSync(screenshots, { recursive: true })
   writeFileSync(`${screenshots}${name}.png`, image)
 }

@@ -6,7 +6,7 @@ import { call, startInMemorySystem, waitFor } from '../support/system.ts'
 import { launch, openPage, shoot, viewports } from './browser.ts'
 
 /**
- * The screens in a real browser (Debian's Chromium) against the whole system in this process:
+ * The screens in a real browser (the Chromium browser.ts picks) against the whole system in this process:
  * a customer on a phone, a barista at a counter tablet, each in a browser context of its own.
  */
 const STAFF_TOKEN = 'counter-7'
