@@ -65,6 +65,10 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
   const database = join(work, `${name}.database-url`)
   await writeFile(database, 'sqlite::memory:\n')
   for (const key of Object.keys(local)) if (key.endsWith('_DATABASE_URL_FILE')) local[key] = database
+  // The session secret is mounted from a Secret created beside the overlay, as the database URLs are.
+  assert.equal(local.AUTH_SECRET_FILE, '/run/secrets/cafeteria-auth/auth-secret', `${name}: AUTH_SECRET_FILE`)
+  local.AUTH_SECRET_FILE = join(work, 'auth-secret')
+  await writeFile(local.AUTH_SECRET_FILE, 'a-session-secret-of-32-characters-or-more\n')
   const logDir = await mkdtemp(join(work, `${name}-logs-`))
   if (local.LOG_DIR) local.LOG_DIR = logDir
   // Stopping at once: a shutdown delay is for balancers, and there are none here.

@@ -40,7 +40,8 @@ const place = (phoneNumber: string, productName = '아메리카노', amt = 4500)
 const ticketOf = (orderId: number) =>
   waitFor(
     async () =>
-      (await call(`${system.url}/drinks/search/findByOrderId?orderId=${orderId}`)).body._embedded.drinks[0],
+      (await call(`${system.url}/drinks/search/findByOrderId?orderId=${orderId}`, { headers: staff })).body
+        ._embedded.drinks[0],
   )
 
 async function myPage(phone: string, viewport = viewports.phone): Promise<Page> {

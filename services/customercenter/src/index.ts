@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@cafeteria/platform'
+import { perService, type ServiceContext, type ServiceDefinition } from '@cafeteria/platform'
 import { customercenterRoutes } from './api.ts'
 import { startDispatcher } from './dispatcher.ts'
 import { customercenterHandlers } from './handlers.ts'
@@ -6,21 +6,30 @@ import { myPageFeed } from './live.ts'
 import { migrations } from './migrations.ts'
 import { createNotifier } from './notifier.ts'
 import { type CustomercenterSettings, customercenterSettings } from './settings.ts'
+import { signInRoutes } from './sign-in-api.ts'
 import type { CustomercenterTables } from './store.ts'
 
 export type { CustomercenterSettings } from './settings.ts'
+
+/** One notifier per running service: the order messages and the sign-in codes go the same way. */
+const notifierOf = perService((ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>) =>
+  createNotifier(ctx.config.notifier, ctx.log.child({ component: 'notifier' })),
+)
 
 export const customercenterService: ServiceDefinition<CustomercenterTables, CustomercenterSettings> = {
   name: 'customercenter',
   migrations,
   settings: customercenterSettings,
-  routes: customercenterRoutes,
+  routes(app, ctx) {
+    customercenterRoutes(app, ctx)
+    signInRoutes(app, ctx, notifierOf(ctx))
+  },
   handlers(ctx) {
     const { notifier, delivery } = ctx.config
     const dispatcher = startDispatcher({
       transaction: ctx.transaction,
       dialect: ctx.dialect,
-      notifier: createNotifier(notifier, ctx.log.child({ component: 'notifier' })),
+      notifier: notifierOf(ctx),
       log: ctx.log.child({ component: 'dispatcher' }),
       now: ctx.now,
       delivery,

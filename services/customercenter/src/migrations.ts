@@ -60,4 +60,28 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '002_sign_in',
+    async up(db, t) {
+      // One code per phone: a new one replaces the old. Only a keyed hash of it is kept.
+      await db.schema
+        .createTable('sign_in_code')
+        .addColumn('phone_number', 'varchar(11)', (c) => c.primaryKey())
+        .addColumn('code_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .addColumn('tries', 'integer', (c) => c.notNull())
+        .addColumn('window_started_at', t.timestamp, (c) => c.notNull())
+        .addColumn('sent_in_window', 'integer', (c) => c.notNull())
+        .execute()
+      // A session by the keyed hash of its id: the table alone cannot be used to sign in.
+      await db.schema
+        .createTable('customer_session')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .addColumn('ended_at', t.timestamp)
+        .execute()
+    },
+  },
 ]

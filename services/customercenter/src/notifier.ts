@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto'
 import type { Logger } from '@cafeteria/platform'
 import type { NotifierSettings } from './settings.ts'
 import type { NotificationKind } from './templates.ts'
 
 export interface OutgoingNotification {
-  readonly notificationId: number
-  readonly orderId: number
+  /** Absent for a sign-in code: it is sent once, never stored or retried. */
+  readonly notificationId?: number
+  readonly orderId?: number
   readonly phoneNumber: string
-  readonly kind: NotificationKind
+  readonly kind: NotificationKind | 'sign-in-code'
   readonly message: string
 }
 
@@ -46,7 +48,7 @@ export function webhookNotifier(options: {
       try {
         response = await fetch(options.url, {
           method: 'POST',
-          headers: { ...headers, 'idempotency-key': String(n.notificationId) },
+          headers: { ...headers, 'idempotency-key': String(n.notificationId ?? randomUUID()) },
           body: JSON.stringify(n),
           signal: AbortSignal.timeout(options.timeoutMs),
         })

@@ -1,4 +1,5 @@
 import { ConfigError, type ConfigReader, type LiveSettings, liveSettings } from '@cafeteria/platform'
+import type { SignInSettings } from './sign-in.ts'
 import {
   defaultTemplates,
   notificationKinds,
@@ -31,6 +32,9 @@ export interface CustomercenterSettings {
   readonly delivery: DeliverySettings
   readonly templates: Templates
   readonly live: LiveSettings
+  readonly signIn: SignInSettings
+  /** The cafe's public address; a session cookie is `Secure` when it is https. */
+  readonly secureCookie: boolean
 }
 
 /**
@@ -95,6 +99,14 @@ export function customercenterSettings(read: ConfigReader): CustomercenterSettin
     },
     templates: readTemplates(read, problems),
     live: liveSettings(read),
+    signIn: {
+      codeTtlMs: read.int('SIGN_IN_CODE_TTL_SECONDS', 300, { min: 30, max: 3600 }) * 1000,
+      maxTries: read.int('SIGN_IN_CODE_MAX_TRIES', 5, { min: 1, max: 20 }),
+      codesPerWindow: read.int('SIGN_IN_CODES_PER_PHONE', 3, { min: 1, max: 1000 }),
+      windowMs: read.int('SIGN_IN_CODES_WINDOW_SECONDS', 600, { min: 1 }) * 1000,
+      sessionTtlMs: read.int('SESSION_DAYS', 30, { min: 1, max: 365 }) * 86_400_000,
+    },
+    secureCookie: read.url('PUBLIC_URL', 'http://localhost:8080').startsWith('https:'),
   }
   failOn(read, problems)
   return settings

@@ -10,11 +10,12 @@ import {
   noFacts,
   statusOf,
 } from './domain.ts'
+import type { SignInTables } from './sign-in-store.ts'
 import type { NotificationKind } from './templates.ts'
 
 type Flag = Generated<boolean | number>
 
-export interface CustomercenterTables {
+export interface CustomercenterTables extends SignInTables {
   mypage: {
     id: Generated<number>
     order_id: number

@@ -19,6 +19,7 @@ import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
 import { readMenu } from './menu.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
+import { registerSessionGate } from './sessions.ts'
 import { registerStreams } from './streams.ts'
 import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
 import { registerWebUi } from './web.ts'
@@ -49,6 +50,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const tracing = tracingSettings(read)
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   const access = accessSettings(read)
+  const sessionRecheckMs = read.int('SESSION_RECHECK_MS', 5000, { min: 0, max: 600_000 })
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
@@ -67,6 +69,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // Docs ask any ready replica.
   const upstreams = {} as Record<Upstream, string>
   for (const name of names) Object.defineProperty(upstreams, name, { get: () => balancers[name].pick() })
+  registerSessionGate(app, {
+    access,
+    recheckMs: sessionRecheckMs,
+    log,
+    ask: async (token) => {
+      const answer = await fetch(`${balancers.customercenter.pick()}/auth/session`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      await answer.body?.cancel()
+      if (answer.status === 200 || answer.status === 401) return answer.status === 200
+      throw new Error(`customercenter answered ${answer.status} about a session`)
+    },
+  })
   for (const route of routes) {
     await app.register(proxy, {
       // Names the upstream for the proxy's URL handling; the dispatcher picks the replica.

@@ -18,6 +18,7 @@ export const routes: readonly Route[] = [
   { prefix: '/notifications', upstream: 'customercenter', methods: ['GET'] },
   { prefix: '/points', upstream: 'point', methods: ['GET'] },
   { prefix: '/pointHistories', upstream: 'point', methods: ['GET'] },
+  { prefix: '/auth', upstream: 'customercenter', methods: ['GET', 'POST'] },
 ]
 
 export const upstreamDefaults: Record<Upstream, string> = {

@@ -16,7 +16,7 @@ export const streamRoutes: ReadonlyArray<{ readonly path: string; readonly upstr
 ]
 
 /** What a stream request carries upstream, and what of the answer comes back. */
-const REQUEST_HEADERS = ['accept', 'authorization', 'last-event-id', 'user-agent'] as const
+const REQUEST_HEADERS = ['accept', 'authorization', 'cookie', 'last-event-id', 'user-agent'] as const
 const RESPONSE_HEADERS = ['content-type', 'cache-control', 'www-authenticate', 'retry-after'] as const
 
 export function registerStreams(
