@@ -70,6 +70,8 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
   // Stopping at once: a shutdown delay is for balancers, and there are none here.
   local.SHUTDOWN_DELAY_MS = '0'
   local.HOST = '127.0.0.1'
+  // The pod listens on its own IP; on this machine loopback is enough.
+  if (local.SERVICE_HOST) local.SERVICE_HOST = '127.0.0.1'
   local[`${name.toUpperCase()}_PORT`] = '0'
   local[UNREAD] = 'x'
 

@@ -5,7 +5,7 @@ import type { Bus, Checkpointer, Env, Logger, RunningService } from '@cafeteria/
 import { ConfigError } from '@cafeteria/platform/config'
 import { type RunningThread, startThread } from './thread.ts'
 
-export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'stop'>
+export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'host' | 'stop'>
 
 export interface EmbeddedSystem {
   readonly url: string

@@ -80,7 +80,9 @@ export interface RuntimeSettings {
 export function runtimeSettings(read: ConfigReader, name: string, defaults: ServiceDefaults) {
   const prefix = name.toUpperCase()
   return {
-    host: read.string('HOST', '0.0.0.0'),
+    // Only the gateway faces the network; a service is reached through it or by its neighbours on
+    // this host, unless a platform routes to it by its own address (pod IPs: `0.0.0.0`).
+    host: read.string('SERVICE_HOST', '127.0.0.1'),
     port: read.int(`${prefix}_PORT`, defaults.port, { max: 65535 }),
     databaseUrl: read.string(`${prefix}_DATABASE_URL`, defaults.databaseUrl),
     poolSize: read.int(`${prefix}_DB_POOL_SIZE`, 10, { min: 1, max: 500 }),
@@ -107,6 +109,8 @@ export interface ServiceDefaults {
 export interface RunningService {
   readonly name: string
   readonly url: string
+  /** The address the listener is bound to, as the socket reports it (`127.0.0.1`, `0.0.0.0`, `::`). */
+  readonly host: string
   readonly app: HttpApp
   stop(): Promise<void>
 }
@@ -257,10 +261,9 @@ export async function startService<DB, C>(
     }
 
     await app.listen({ host: runtime.host, port: runtime.port, listenTextResolver: () => '' })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address ? address.port : runtime.port
+    const { host, port } = boundAddress(app, runtime)
     const url = `http://127.0.0.1:${port}`
-    log.info({ url, database: database.label, bus: options.bus.kind }, 'service started')
+    log.info({ url, host, database: database.label, bus: options.bus.kind }, 'service started')
 
     let stopping: Promise<void> | undefined
     const stop = async () => {
@@ -279,6 +282,7 @@ export async function startService<DB, C>(
     return {
       name,
       url,
+      host,
       app,
       stop: () => {
         stopping ??= stop()
@@ -291,6 +295,12 @@ export async function startService<DB, C>(
     await closeLog()
     throw error
   }
+}
+
+/** Where a started app listens, as the socket reports it; the setting's values if it cannot say. */
+export function boundAddress(app: HttpApp, fallback: { host: string; port: number }) {
+  const address = app.server.address()
+  return typeof address === 'object' && address ? { host: address.address, port: address.port } : fallback
 }
 
 function readinessDetails(reports: ReadonlyMap<string, () => unknown>): Record<string, unknown> {

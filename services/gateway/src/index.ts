@@ -1,4 +1,5 @@
 import {
+  boundAddress,
   configReader,
   createHttpApp,
   createServiceMetrics,
@@ -30,6 +31,7 @@ export interface GatewayOptions {
 /** The one public entry point: routes each public path to the service that owns it. */
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const read = configReader(options.env)
+  // The one public listener: all interfaces unless HOST says (services use SERVICE_HOST).
   const host = read.string('HOST', '0.0.0.0')
   const port = read.int('GATEWAY_PORT', options.defaults?.port ?? 8080, { max: 65535 })
   const timeoutMs = read.int('GATEWAY_UPSTREAM_TIMEOUT_MS', 5000, { min: 1 })
@@ -108,12 +110,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     await app.close()
     throw error
   })
-  const address = app.server.address()
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`
-  log.info({ url, upstreams: urls }, 'gateway started')
+  const bound = boundAddress(app, { host, port })
+  const url = `http://127.0.0.1:${bound.port}`
+  log.info({ url, host: bound.host, upstreams: urls }, 'gateway started')
   return {
     name: 'gateway',
     url,
+    host: bound.host,
     app,
     stop: () => drainHttp(app, drain, log),
   }
