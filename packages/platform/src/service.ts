@@ -13,6 +13,7 @@ import { type Relay, startRelay } from './events/relay.ts'
 import { startInboxRetention } from './events/retention.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
 import { drainHttp } from './http/drain.ts'
+import { serverLimits } from './http/limits.ts'
 import { type CallPolicySettings, createCallPolicy, type ResilientCallPolicy } from './http/resilience.ts'
 import type { Logger } from './logger.ts'
 import { logFileSettings, serviceLogger } from './observability/log-files.ts'
@@ -135,6 +136,7 @@ export async function startService<DB, C>(
   const runtime = runtimeSettings(read, name, options.defaults)
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
+  const limits = serverLimits(read)
   const config = (definition.settings?.(read) ?? {}) as C
   read.done()
 
@@ -209,6 +211,7 @@ export async function startService<DB, C>(
       logger: log,
       metrics,
       tracing: tracer,
+      limits,
       readiness: async () => ({
         database: await withTimeout(
           database.ping().then(() => ({ ok: true, detail: database.label })),

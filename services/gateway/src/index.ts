@@ -9,6 +9,7 @@ import {
   logFileSettings,
   problem,
   type RunningService,
+  serverLimits,
   serviceLogger,
   startTracing,
   tracingSettings,
@@ -47,6 +48,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   }
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
+  const limits = serverLimits(read)
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   read.done()
 
@@ -57,6 +59,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     logger: log,
     metrics: createServiceMetrics('gateway'),
     tracing: tracer,
+    limits,
   })
   app.addHook('onClose', closeLog)
   if (tracer) app.addHook('onClose', () => tracer.shutdown())

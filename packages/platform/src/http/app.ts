@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts'
 import { traceRequests } from '../observability/http-tracing.ts'
 import { httpMetrics, type ServiceMetrics } from '../observability/metrics.ts'
 import type { ServiceTracer } from '../observability/tracing.ts'
+import { defaultServerLimits, limitConnections, type ServerLimits, serverOptions } from './limits.ts'
 import { HttpProblem, problem } from './problem.ts'
 import { validatorCompiler } from './validation.ts'
 
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
   readonly metrics?: ServiceMetrics
   /** A SERVER span per request, continuing the caller's trace; none without. */
   readonly tracing?: ServiceTracer
+  /** Timeouts and the connection cap of its server (limits.ts); the defaults without. */
+  readonly limits?: ServerLimits
 }
 
 export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
@@ -36,7 +39,12 @@ export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider
  * schemas. `server.ts`-style starting and stopping lives in the service runtime.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const limits = options.limits ?? defaultServerLimits
   const app = Fastify({
+    http: serverOptions(limits),
+    // Fastify sets these two on the server itself, over what `http` said.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     loggerInstance: options.logger,
     // One access-log line per request, written by the onResponse hook below, instead of two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -47,6 +55,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>()
+  limitConnections(app.server, limits, options.logger)
   app.setValidatorCompiler(validatorCompiler)
   if (options.tracing) traceRequests(app, options.tracing)
 
