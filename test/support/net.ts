@@ -1,4 +1,4 @@
-import { connect } from 'node:net'
+import { connect, createServer } from 'node:net'
 
 /** Whether a TCP connection to `host:port` is accepted. */
 export const accepts = (host: string, port: number) =>
@@ -10,6 +10,15 @@ export const accepts = (host: string, port: number) =>
     })
     socket.once('error', () => resolve(false))
   })
+
+/** A port nobody listens on (yet): connections to it are refused. */
+export async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
 
 /**
  * An address of this host other than 127.0.0.1: Linux routes all of 127.0.0.0/8 to loopback, so

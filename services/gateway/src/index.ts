@@ -19,6 +19,7 @@ import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
 import { readMenu } from './menu.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
+import { registerSecurityHeaders, securitySettings } from './security.ts'
 import { registerStreams } from './streams.ts'
 import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
 import { registerWebUi } from './web.ts'
@@ -49,6 +50,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
   const limits = serverLimits(read)
+  const security = securitySettings(read)
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   read.done()
 
@@ -62,6 +64,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     limits,
   })
   app.addHook('onClose', closeLog)
+  await registerSecurityHeaders(app, security)
   if (tracer) app.addHook('onClose', () => tracer.shutdown())
   const balancers = upstreamBalancers(names, urls, { log, timeoutMs, replicasFile })
   app.addHook('onClose', () => balancers.close())
