@@ -7,10 +7,12 @@ import {
   type Env,
   type Logger,
   logFileSettings,
+  type MetricsServer,
   problem,
   type RunningService,
   serverLimits,
   serviceLogger,
+  startMetricsServer,
   startTracing,
   tracingSettings,
 } from '@cafeteria/platform'
@@ -51,15 +53,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const tracing = tracingSettings(read)
   const limits = serverLimits(read)
   const security = securitySettings(read)
+  // The gateway's own figures, on a port of their own where internal listeners are (SERVICE_HOST):
+  // its port is public, and they are for the operators' scraper. 0: not served at all.
+  const metricsPort = read.int('GATEWAY_METRICS_PORT', 0, { max: 65535 })
+  const metricsHost = read.string('SERVICE_HOST', '127.0.0.1')
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
   const tracer = tracing && (await startTracing('gateway', tracing))
+  const metrics = createServiceMetrics('gateway')
   const app = await createHttpApp({
     name: 'gateway',
     logger: log,
-    metrics: createServiceMetrics('gateway'),
+    metrics,
+    serveMetrics: false,
     tracing: tracer,
     limits,
   })
@@ -112,18 +120,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   await registerWebUi(app, { ...web, log })
   // Docs must not hang on a slow service: a short deadline, and that service is left out.
   await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))
-  await app.listen({ host, port, listenTextResolver: () => '' }).catch(async (error: unknown) => {
+  let metricsServer: MetricsServer | undefined
+  try {
+    await app.listen({ host, port, listenTextResolver: () => '' })
+    if (metricsPort > 0) {
+      metricsServer = await startMetricsServer({ host: metricsHost, port: metricsPort, metrics, limits, log })
+    }
+  } catch (error) {
     await app.close()
     throw error
-  })
+  }
   const bound = boundAddress(app, { host, port })
   const url = `http://127.0.0.1:${bound.port}`
-  log.info({ url, host: bound.host, upstreams: urls }, 'gateway started')
+  log.info({ url, host: bound.host, metrics: metricsServer?.url, upstreams: urls }, 'gateway started')
   return {
     name: 'gateway',
     url,
     host: bound.host,
     app,
-    stop: () => drainHttp(app, drain, log),
+    async stop() {
+      // Scrapes go on while the gateway drains.
+      await drainHttp(app, drain, log)
+      await metricsServer?.close()
+    },
   }
 }

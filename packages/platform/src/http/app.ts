@@ -25,6 +25,11 @@ export interface HttpAppOptions {
   readonly bodyLimit?: number
   /** Served at `/metrics`, with a duration histogram of every other request added to it. */
   readonly metrics?: ServiceMetrics
+  /**
+   * `false`: the histogram is kept but `/metrics` is not served here, for an app whose port is
+   * public; the metrics go out on a port of their own (metrics-server.ts).
+   */
+  readonly serveMetrics?: boolean
   /** A SERVER span per request, continuing the caller's trace; none without. */
   readonly tracing?: ServiceTracer
   /** Timeouts and the connection cap of its server (limits.ts); the defaults without. */
@@ -163,7 +168,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   const { metrics } = options
-  if (metrics) {
+  if (metrics && options.serveMetrics !== false) {
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
       reply.type(metrics.contentType).send(await metrics.scrape()),
     )
