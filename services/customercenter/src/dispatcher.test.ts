@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
 import { test } from 'node:test'
-import { pino } from 'pino'
+import { createLogger } from '@cafeteria/platform'
 import { eventsOf, PHONE, startCustomercenter, waitFor } from './testing.ts'
 
 interface Received {
@@ -166,9 +166,9 @@ test('a webhook that does not answer in time counts as not delivered and is trie
   assert.equal(relay.received.length, 2)
 })
 
-test('by default notifications go to the log, as the original KakaoTalk stub did', async (t) => {
-  const lines: Array<{ msg: string; kind?: string; orderId?: number }> = []
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+test('by default notifications go to the log, as the original KakaoTalk stub did, the phone number masked', async (t) => {
+  const raw: string[] = []
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => raw.push(line) } })
   const cc = await startCustomercenter({ logger })
   t.after(() => cc.stop())
   const event = eventsOf(4)
@@ -185,9 +185,11 @@ test('by default notifications go to the log, as the original KakaoTalk stub did
       ['Made', 1],
     ],
   )
+  const lines: Array<{ msg: string; kind?: string; orderId?: number }> = raw.map((line) => JSON.parse(line))
   const messages = lines.filter((l) => l.msg.startsWith('To. ')).map((l) => [l.kind, l.orderId, l.msg])
   assert.deepEqual(messages, [
-    ['Ordered', 4, `To. ${PHONE}\nYour Order is Ordered`],
-    ['Made', 4, `To. ${PHONE}\nYour Order is Made\nCome and Take it, Please!`],
+    ['Ordered', 4, 'To. 010****5679\nYour Order is Ordered'],
+    ['Made', 4, 'To. 010****5679\nYour Order is Made\nCome and Take it, Please!'],
   ])
+  for (const line of raw) assert.ok(!line.includes(PHONE), line)
 })
