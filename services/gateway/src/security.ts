@@ -50,3 +50,14 @@ export async function registerSecurityHeaders(
     strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   })
 }
+
+/**
+ * The policy of the API docs' pages (`/docs`): the same, except that Swagger UI sets inline styles
+ * as it renders, which the browser would refuse (and report). Styles cannot run code; scripts stay
+ * as strict as everywhere else.
+ */
+export const allowInlineStyles = (policy: string): string =>
+  policy.replace(
+    /(^|;)\s*style-src ([^;]*)/,
+    (_whole, start: string, sources: string) => `${start}style-src ${sources} 'unsafe-inline'`,
+  )
