@@ -65,12 +65,24 @@ for (const overlay of overlays) {
       }
     })
 
-    test('every pod is scraped for its metrics on its http port', () => {
+    test('every pod is scraped for its metrics: a back end on its http port, the gateway on one its Service does not publish', () => {
       for (const [name, port] of servicePorts) {
         const annotations = deployment(name).spec.template.metadata.annotations ?? {}
         assert.equal(annotations['prometheus.io/scrape'], 'true', name)
-        assert.equal(annotations['prometheus.io/port'], String(port), name)
         assert.equal(annotations['prometheus.io/path'], '/metrics', name)
+        if (name !== 'gateway') {
+          assert.equal(annotations['prometheus.io/port'], String(port), name)
+          continue
+        }
+        const env = containerEnv(objects, pod(name))
+        const metricsPort = annotations['prometheus.io/port']
+        assert.equal(env.get('GATEWAY_METRICS_PORT'), metricsPort, 'the gateway serves them where scraped')
+        assert.notEqual(metricsPort, String(port), 'not on the public port')
+        const declared = container(name).ports.find((p: any) => String(p.containerPort) === metricsPort)
+        assert.equal(declared?.name, 'metrics')
+        const published = find(objects, 'Service', name)?.spec.ports.map((p: any) => p.targetPort)
+        assert.deepEqual(published, ['http'], 'the public Service does not expose the metrics port')
+        assert.equal(env.get('SERVICE_HOST'), '0.0.0.0', 'reachable by the pod IP')
       }
     })
 

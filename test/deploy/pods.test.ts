@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
+import { freePort } from '../../apps/cafe/src/process.ts'
 import { serveOne } from '../../apps/cafe/src/serve.ts'
 import { createLogger } from '../../packages/platform/src/index.ts'
 import { containerEnv, type K8sObject, ofKind, overlays, render, root } from './manifests.ts'
@@ -74,8 +75,18 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
   // Stopping at once: a shutdown delay is for balancers, and there are none here.
   local.SHUTDOWN_DELAY_MS = '0'
   local.HOST = '127.0.0.1'
+  // The pod listens on its own IP; on this machine loopback is enough.
+  if (local.SERVICE_HOST) local.SERVICE_HOST = '127.0.0.1'
   local[`${name.toUpperCase()}_PORT`] = '0'
   local[UNREAD] = 'x'
+  // Scraped on a port of its own when the annotation names one other than the service's: the
+  // variable that sets that port gets a free one here.
+  const ownPort = `${name.toUpperCase()}_PORT`
+  const scrapePort = deployment.spec.template.metadata.annotations?.['prometheus.io/port']
+  const scrapeVariable = [...env].find(
+    ([key, value]) => key.endsWith('_PORT') && key !== ownPort && value === scrapePort,
+  )?.[0]
+  if (scrapeVariable) local[scrapeVariable] = String(await freePort())
 
   const read = new Set<string>()
   const recording = new Proxy(local, {
@@ -92,10 +103,12 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
       probe,
       container[probe].httpGet.path,
     ])
-    paths.push(['scrape', deployment.spec.template.metadata.annotations?.['prometheus.io/path']])
     for (const [what, path] of paths) {
       answers[`${what} ${path}`] = (await fetch(`${service.url}${path}`)).status
     }
+    const scrapePath = deployment.spec.template.metadata.annotations?.['prometheus.io/path']
+    const scrapeAt = scrapeVariable ? `http://127.0.0.1:${local[scrapeVariable]}` : service.url
+    answers[`scrape ${scrapeAt}${scrapePath}`] = (await fetch(`${scrapeAt}${scrapePath}`)).status
   } finally {
     await service.close()
   }

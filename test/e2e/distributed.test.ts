@@ -6,6 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
+import { accepts, otherLoopback } from '../support/net.ts'
 import { type CafeProcess, freePort, npmStart, startCafe } from '../support/process.ts'
 import { waitFor } from '../support/system.ts'
 import { placeOrders, stateOf } from './scenario.ts'
@@ -23,7 +24,8 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
   let env: Record<string, string>
   before(async () => {
     env = {
-      HOST: '127.0.0.1',
+      // The gateway on every interface, as by default; the services stay on loopback regardless.
+      HOST: '0.0.0.0',
       OPEN_API: 'true',
       NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       NATS_STREAM: stream,
@@ -63,6 +65,16 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
 
   test("the original README's walkthrough, with point on MariaDB", async () => {
     await originalWalkthrough(cafe.url, '01099990002')
+  })
+
+  test('only the gateway is reachable beyond loopback; every service process listens on 127.0.0.1', async (t) => {
+    if (!otherLoopback) return t.skip('needs a second loopback address (Linux)')
+    assert.equal(await accepts(otherLoopback, Number(env.GATEWAY_PORT)), true, 'the gateway')
+    for (const service of [...postgresServices, 'point']) {
+      const port = Number(env[`${service.toUpperCase()}_PORT`])
+      assert.equal(await accepts('127.0.0.1', port), true, service)
+      assert.equal(await accepts(otherLoopback, port), false, service)
+    }
   })
 
   test('after a graceful restart of every process nothing is lost and orders keep working', async () => {

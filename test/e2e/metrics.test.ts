@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { accepts, otherLoopback } from '../support/net.ts'
+import { freePort } from '../support/process.ts'
 import { call, order, startInMemorySystem, waitFor } from '../support/system.ts'
 
 interface Sample {
@@ -33,6 +35,7 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
 
 type System = Awaited<ReturnType<typeof startInMemorySystem>>
 let system: System
+let gatewayMetrics: string
 
 async function scrape(url: string) {
   const answer = await fetch(`${url}/metrics`)
@@ -51,7 +54,9 @@ function value(samples: readonly Sample[], name: string, labels: Record<string, 
 }
 
 before(async () => {
-  system = await startInMemorySystem()
+  const port = await freePort()
+  gatewayMetrics = `http://127.0.0.1:${port}`
+  system = await startInMemorySystem({ GATEWAY_METRICS_PORT: String(port) })
 })
 after(() => system.stop())
 
@@ -121,12 +126,18 @@ test('after an order, every service shows what it did in /metrics', async () => 
   assert.equal(value(drink, 'cafe_event_redeliveries_total', { type: 'Ordered' }), undefined)
 })
 
-test("the gateway shows its own requests by route pattern, and none of the services' metrics", async () => {
+test("the gateway shows its own requests by route pattern, and none of the services', on its metrics port only", async () => {
   const placed = await call(`${system.url}/orders`, { method: 'POST', json: order() })
   assert.equal(placed.status, 201)
   assert.equal((await call(`${system.url}${placed.headers.get('location')}`)).status, 200)
   await call(`${system.url}/health/ready`)
-  const { samples } = await scrape(system.url)
+  // Not on the public port, whoever asks; on the metrics port, for a scraper on this host.
+  assert.equal((await call(`${system.url}/metrics`)).status, 404)
+  if (otherLoopback) {
+    assert.equal(await accepts(otherLoopback, Number(new URL(gatewayMetrics).port)), false)
+  }
+  assert.equal((await call(`${gatewayMetrics}/orders`)).status, 404, 'the metrics port serves nothing else')
+  const { samples } = await scrape(gatewayMetrics)
   const count = (labels: Record<string, string>) =>
     value(samples, 'http_request_duration_seconds_count', labels)
   assert.ok((count({ method: 'POST', route: '/orders', status: '201' }) ?? 0) >= 1)

@@ -20,7 +20,7 @@ export interface ThreadPlan {
 export type ThreadCommand = { readonly stop: string | '*' }
 /** Worker → main thread. */
 export type ThreadReport =
-  | { readonly started: ReadonlyArray<{ name: string; url: string }> }
+  | { readonly started: ReadonlyArray<{ name: string; url: string; host: string }> }
   | { readonly stopped: string | '*' }
   | { readonly failed: string }
 
@@ -76,7 +76,7 @@ port.on('message', (command: ThreadCommand) => {
 })
 
 start().then(
-  () => report({ started: running.map(({ name, url }) => ({ name, url })) }),
+  () => report({ started: running.map(({ name, url, host }) => ({ name, url, host })) }),
   async (error: unknown) => {
     report({ failed: String((error as Error)?.stack ?? error) })
     await stop('*').catch(() => {})

@@ -4,6 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ConfigError, createLogger } from '@cafeteria/platform'
+import { accepts, otherLoopback } from '../../../test/support/net.ts'
 import { call, ephemeralPorts, order, waitFor } from '../../../test/support/system.ts'
 import { startEmbedded } from './embedded.ts'
 
@@ -62,4 +63,31 @@ test('in memory the system runs in one thread; CAFE_THREADS other than 1 or 2 st
     startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: ':memory:', CAFE_THREADS: '3' }, logger),
     (error: unknown) => error instanceof ConfigError && /CAFE_THREADS: "3" is not 1 or 2/.test(error.message),
   )
+})
+
+test('only the gateway listens beyond loopback: every service binds 127.0.0.1, the gateway HOST (all interfaces by default)', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cafe-bind-'))
+  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  // HOST unset: the gateway's default; the second thread's services are among those checked.
+  const { HOST: _host, ...ports } = ephemeralPorts
+  const system = await startEmbedded({ ...ports, CAFE_DATA_DIR: dataDir }, logger)
+  try {
+    const gateway = system.running.find((s) => s.name === 'gateway')
+    assert.equal(gateway?.host, '0.0.0.0')
+    const services = system.running.filter((s) => s !== gateway)
+    assert.equal(services.length, 5)
+    for (const service of services) assert.equal(service.host, '127.0.0.1', service.name)
+
+    // And as a client finds them: through another address of this host only the gateway answers.
+    if (otherLoopback) {
+      const port = (url: string) => Number(new URL(url).port)
+      assert.equal(await accepts(otherLoopback, port(system.url)), true, 'the gateway')
+      for (const service of services) {
+        assert.equal(await accepts('127.0.0.1', port(service.url)), true, service.name)
+        assert.equal(await accepts(otherLoopback, port(service.url)), false, service.name)
+      }
+    }
+  } finally {
+    await system.stop()
+  }
 })

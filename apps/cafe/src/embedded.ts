@@ -6,7 +6,7 @@ import { ConfigError } from '@cafeteria/platform/config'
 import { withLocalSecrets } from './secrets.ts'
 import { type RunningThread, startThread } from './thread.ts'
 
-export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'stop'>
+export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'host' | 'stop'>
 
 export interface EmbeddedSystem {
   readonly url: string

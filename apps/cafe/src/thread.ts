@@ -4,7 +4,7 @@ import { sibling } from '@cafeteria/platform/modules'
 import type { ThreadCommand, ThreadPlan, ThreadReport } from './embedded-thread.ts'
 
 export interface RunningThread {
-  readonly services: ReadonlyArray<{ name: string; url: string; stop(): Promise<void> }>
+  readonly services: ReadonlyArray<{ name: string; url: string; host: string; stop(): Promise<void> }>
   stop(): Promise<void>
 }
 
@@ -16,12 +16,14 @@ export async function startThread(plan: ThreadPlan, logger: Logger): Promise<Run
   const worker = new Worker(sibling(import.meta.url, 'embedded-thread'), { workerData: plan })
   const waiting = new Map<string, { resolve(): void; reject(error: Error): void }>()
   let starting: {
-    resolve(services: ReadonlyArray<{ name: string; url: string }>): void
+    resolve(services: ReadonlyArray<{ name: string; url: string; host: string }>): void
     reject(error: Error): void
   }
-  const started = new Promise<ReadonlyArray<{ name: string; url: string }>>((resolve, reject) => {
-    starting = { resolve, reject }
-  })
+  const started = new Promise<ReadonlyArray<{ name: string; url: string; host: string }>>(
+    (resolve, reject) => {
+      starting = { resolve, reject }
+    },
+  )
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve))
   let stopping = false
 
@@ -59,7 +61,7 @@ export async function startThread(plan: ThreadPlan, logger: Logger): Promise<Run
     throw error
   })
   return {
-    services: services.map(({ name, url }) => ({ name, url, stop: () => command(name) })),
+    services: services.map(({ name, url, host }) => ({ name, url, host, stop: () => command(name) })),
     async stop() {
       if (stopping) return
       stopping = true

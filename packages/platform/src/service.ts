@@ -14,6 +14,7 @@ import { startInboxRetention } from './events/retention.ts'
 import { type AccessSettings, accessSettings, OPEN_MODE_WARNING, type StaffGuard } from './http/access.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
 import { drainHttp } from './http/drain.ts'
+import { serverLimits } from './http/limits.ts'
 import { type CallPolicySettings, createCallPolicy, type ResilientCallPolicy } from './http/resilience.ts'
 import type { Logger } from './logger.ts'
 import { logFileSettings, serviceLogger } from './observability/log-files.ts'
@@ -85,7 +86,9 @@ export interface RuntimeSettings {
 export function runtimeSettings(read: ConfigReader, name: string, defaults: ServiceDefaults) {
   const prefix = name.toUpperCase()
   return {
-    host: read.string('HOST', '0.0.0.0'),
+    // Only the gateway faces the network; a service is reached through it or by its neighbours on
+    // this host, unless a platform routes to it by its own address (pod IPs: `0.0.0.0`).
+    host: read.string('SERVICE_HOST', '127.0.0.1'),
     port: read.int(`${prefix}_PORT`, defaults.port, { max: 65535 }),
     databaseUrl: read.string(`${prefix}_DATABASE_URL`, defaults.databaseUrl),
     poolSize: read.int(`${prefix}_DB_POOL_SIZE`, 10, { min: 1, max: 500 }),
@@ -112,6 +115,8 @@ export interface ServiceDefaults {
 export interface RunningService {
   readonly name: string
   readonly url: string
+  /** The address the listener is bound to, as the socket reports it (`127.0.0.1`, `0.0.0.0`, `::`). */
+  readonly host: string
   readonly app: HttpApp
   stop(): Promise<void>
 }
@@ -136,6 +141,7 @@ export async function startService<DB, C>(
   const runtime = runtimeSettings(read, name, options.defaults)
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
+  const limits = serverLimits(read)
   const config = (definition.settings?.(read) ?? {}) as C
   const access = accessSettings(read)
   read.done()
@@ -214,6 +220,7 @@ export async function startService<DB, C>(
       metrics,
       tracing: tracer,
       access: { settings: access, ...(definition.staff && { staff: definition.staff(ctx) }) },
+      limits,
       readiness: async () => ({
         database: await withTimeout(
           database.ping().then(() => ({ ok: true, detail: database.label })),
@@ -266,10 +273,9 @@ export async function startService<DB, C>(
     }
 
     await app.listen({ host: runtime.host, port: runtime.port, listenTextResolver: () => '' })
-    const address = app.server.address()
-    const port = typeof address === 'object' && address ? address.port : runtime.port
+    const { host, port } = boundAddress(app, runtime)
     const url = `http://127.0.0.1:${port}`
-    log.info({ url, database: database.label, bus: options.bus.kind }, 'service started')
+    log.info({ url, host, database: database.label, bus: options.bus.kind }, 'service started')
 
     let stopping: Promise<void> | undefined
     const stop = async () => {
@@ -288,6 +294,7 @@ export async function startService<DB, C>(
     return {
       name,
       url,
+      host,
       app,
       stop: () => {
         stopping ??= stop()
@@ -300,6 +307,12 @@ export async function startService<DB, C>(
     await closeLog()
     throw error
   }
+}
+
+/** Where a started app listens, as the socket reports it; the setting's values if it cannot say. */
+export function boundAddress(app: HttpApp, fallback: { host: string; port: number }) {
+  const address = app.server.address()
+  return typeof address === 'object' && address ? { host: address.address, port: address.port } : fallback
 }
 
 function readinessDetails(reports: ReadonlyMap<string, () => unknown>): Record<string, unknown> {

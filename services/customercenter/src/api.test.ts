@@ -100,7 +100,6 @@ describe('My Page and notifications API', () => {
       'createTime',
       'id',
       'kind',
-      'lastError',
       'message',
       'orderId',
       'phoneNumber',

@@ -53,7 +53,6 @@ const NotificationView = Type.Object({
   message: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
   attempts: Type.Integer(),
-  lastError: Nullable(Type.String()),
   createTime: Type.String({ format: 'date-time' }),
   sentTime: Nullable(Type.String({ format: 'date-time' })),
 })
@@ -69,6 +68,10 @@ const myPageView = (p: Stored<MyPage>) => ({
   status: p.status,
 })
 
+/**
+ * What a customer may see of a notification. Not why a delivery failed: that is the relay's
+ * answer (its hosts, its own errors), kept for operators in the log and the database only.
+ */
 const notificationView = (n: Notification) => ({
   id: n.id,
   orderId: n.orderId,
@@ -77,7 +80,6 @@ const notificationView = (n: Notification) => ({
   message: n.message,
   status: n.status,
   attempts: n.attempts,
-  lastError: n.lastError,
   createTime: n.createTime.toISOString(),
   sentTime: n.sentTime?.toISOString() ?? null,
 })

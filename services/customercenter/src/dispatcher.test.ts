@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
-import { pino } from 'pino'
+import { createLogger } from '@cafeteria/platform'
+import { tempDir } from '../../../packages/platform/src/testing.ts'
 import { eventsOf, PHONE, startCustomercenter, waitFor } from './testing.ts'
 
 interface Received {
@@ -47,6 +50,27 @@ async function closedPort(): Promise<number> {
   return port
 }
 
+/** A database file of the test's own, so that the test can read what the service stored. */
+async function databaseFile(t: { after(fn: () => Promise<void>): void }) {
+  const dir = await tempDir()
+  t.after(() => dir.remove())
+  return join(dir.path, 'customercenter.db')
+}
+
+/** Why each notification's last delivery failed, as operators find it in the database. */
+function storedErrors(file: string): Record<number, string | null> {
+  const db = new DatabaseSync(file, { readOnly: true })
+  try {
+    const rows = db.prepare('select id, last_error from notification').all() as Array<{
+      id: number
+      last_error: string | null
+    }>
+    return Object.fromEntries(rows.map((row) => [row.id, row.last_error]))
+  } finally {
+    db.close()
+  }
+}
+
 const fastRetries = (port: number, extra: Record<string, string> = {}) => ({
   NOTIFIER: 'webhook',
   NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${port}/alimtalk`,
@@ -61,7 +85,10 @@ const notificationsOf = async (cc: Awaited<ReturnType<typeof startCustomercenter
 
 test('a webhook refusing connections, then failing, then answering: the notifications end sent and events were never held up', async (t) => {
   const port = await closedPort()
-  const cc = await startCustomercenter({ env: fastRetries(port, { NOTIFY_WEBHOOK_TOKEN: 's3cret' }) })
+  const file = await databaseFile(t)
+  const cc = await startCustomercenter({
+    env: fastRetries(port, { NOTIFY_WEBHOOK_TOKEN: 's3cret', CUSTOMERCENTER_DATABASE_URL: `sqlite:${file}` }),
+  })
   t.after(() => cc.stop())
   const event = eventsOf(1)
 
@@ -71,7 +98,7 @@ test('a webhook refusing connections, then failing, then answering: the notifica
     return n?.attempts >= 2 && n
   })
   assert.equal(refused.status, 'pending')
-  assert.match(refused.lastError, /webhook unreachable: ECONNREFUSED/)
+  assert.match(storedErrors(file)[refused.id] ?? '', /webhook unreachable: ECONNREFUSED/)
 
   // The webhook is still down, yet the next event is handled at once.
   await cc.publish([event('Receipted')])
@@ -97,7 +124,7 @@ test('a webhook refusing connections, then failing, then answering: the notifica
   })
 
   for (const n of sent) {
-    assert.equal(n.lastError, null)
+    assert.equal(storedErrors(file)[n.id], null)
     assert.ok(Date.parse(n.sentTime) >= Date.parse(n.createTime))
   }
   assert.ok(sent[0].attempts >= 3, `Ordered took ${sent[0].attempts} attempts`)
@@ -131,7 +158,10 @@ test('a webhook that keeps failing: after NOTIFY_MAX_ATTEMPTS the notification i
   const port = await closedPort()
   const relay = await webhook(port, (_n, res) => res.writeHead(503).end('maintenance'))
   t.after(() => relay.close())
-  const cc = await startCustomercenter({ env: fastRetries(port, { NOTIFY_MAX_ATTEMPTS: '3' }) })
+  const file = await databaseFile(t)
+  const cc = await startCustomercenter({
+    env: fastRetries(port, { NOTIFY_MAX_ATTEMPTS: '3', CUSTOMERCENTER_DATABASE_URL: `sqlite:${file}` }),
+  })
   t.after(() => cc.stop())
 
   await cc.publish([eventsOf(2)('Ordered')])
@@ -140,7 +170,7 @@ test('a webhook that keeps failing: after NOTIFY_MAX_ATTEMPTS the notification i
     return all[0]?.status === 'failed' && all
   })
   assert.equal(failed.attempts, 3)
-  assert.equal(failed.lastError, 'webhook answered 503: maintenance')
+  assert.equal(storedErrors(file)[failed.id], 'webhook answered 503: maintenance')
   assert.equal(failed.sentTime, null)
   await new Promise((resolve) => setTimeout(resolve, 200))
   assert.equal(relay.received.length, 3, 'no attempt after giving up')
@@ -166,9 +196,9 @@ test('a webhook that does not answer in time counts as not delivered and is trie
   assert.equal(relay.received.length, 2)
 })
 
-test('by default notifications go to the log, as the original KakaoTalk stub did', async (t) => {
-  const lines: Array<{ msg: string; kind?: string; orderId?: number }> = []
-  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+test('by default notifications go to the log, as the original KakaoTalk stub did, the phone number masked', async (t) => {
+  const raw: string[] = []
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => raw.push(line) } })
   const cc = await startCustomercenter({ logger })
   t.after(() => cc.stop())
   const event = eventsOf(4)
@@ -185,9 +215,55 @@ test('by default notifications go to the log, as the original KakaoTalk stub did
       ['Made', 1],
     ],
   )
+  const lines: Array<{ msg: string; kind?: string; orderId?: number }> = raw.map((line) => JSON.parse(line))
   const messages = lines.filter((l) => l.msg.startsWith('To. ')).map((l) => [l.kind, l.orderId, l.msg])
   assert.deepEqual(messages, [
-    ['Ordered', 4, `To. ${PHONE}\nYour Order is Ordered`],
-    ['Made', 4, `To. ${PHONE}\nYour Order is Made\nCome and Take it, Please!`],
+    ['Ordered', 4, 'To. 010****5679\nYour Order is Ordered'],
+    ['Made', 4, 'To. 010****5679\nYour Order is Made\nCome and Take it, Please!'],
   ])
+  for (const line of raw) assert.ok(!line.includes(PHONE), line)
+})
+
+test('why a delivery failed is kept for operators, in the log and the database, and never answered by a public route', async (t) => {
+  const port = await closedPort()
+  // What a relay may say about itself: nothing a customer should read.
+  const secret = 'relay-7.internal.example: upstream pool exhausted'
+  const relay = await webhook(port, (_n, res) => res.writeHead(502).end(secret))
+  t.after(() => relay.close())
+  const file = await databaseFile(t)
+  const raw: string[] = []
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => raw.push(line) } })
+  const cc = await startCustomercenter({
+    env: fastRetries(port, { NOTIFY_MAX_ATTEMPTS: '2', CUSTOMERCENTER_DATABASE_URL: `sqlite:${file}` }),
+    logger,
+  })
+  t.after(() => cc.stop())
+
+  await cc.publish([eventsOf(5)('Ordered')])
+  const [failed] = await waitFor(async () => {
+    const all = await notificationsOf(cc)
+    return all[0]?.status === 'failed' && all
+  })
+  assert.equal(storedErrors(file)[failed.id], `webhook answered 502: ${secret}`)
+  const logged = raw.map((line) => JSON.parse(line)).filter((l) => l.msg === 'notification failed')
+  assert.deepEqual(
+    logged.map((l) => [l.notificationId, l.error]),
+    [[failed.id, `webhook answered 502: ${secret}`]],
+  )
+
+  for (const path of [
+    `/notifications/search/findByPhoneNumber?phoneNumber=${PHONE}`,
+    `/notifications/${failed.id}`,
+  ]) {
+    const answer = await cc.get(path)
+    assert.equal(answer.status, 200, path)
+    const text = JSON.stringify(answer.body)
+    assert.ok(
+      !text.includes('lastError') && !text.includes('relay-7') && !text.includes('exhausted'),
+      `${path}: ${text}`,
+    )
+  }
+  // The API's description does not promise it either.
+  const openapi = JSON.stringify((await cc.get('/openapi.json')).body)
+  assert.ok(!openapi.includes('lastError'))
 })

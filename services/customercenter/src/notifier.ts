@@ -18,7 +18,10 @@ export interface Notifier {
   send(notification: OutgoingNotification): Promise<void>
 }
 
-/** The original's KakaoTalk stub: the message goes to the log. */
+/**
+ * The original's KakaoTalk stub: the message goes to the log. The log shows the number masked
+ * (`To. 010****5679`), as every line does (the platform logger masks phone numbers).
+ */
 export const logNotifier = (log: Logger): Notifier => ({
   kind: 'log',
   async send(n) {

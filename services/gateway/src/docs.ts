@@ -2,6 +2,7 @@ import type { HttpApp, Logger } from '@cafeteria/platform'
 import swaggerUi from '@fastify/swagger-ui'
 import { mergeOpenApi, type OpenApiDocument, type ServiceDocument } from './openapi.ts'
 import type { Route, Upstream } from './routes.ts'
+import { allowInlineStyles } from './security.ts'
 
 export interface OpenApiSourceOptions {
   readonly routes: readonly Route[]
@@ -93,5 +94,6 @@ export async function registerDocs(app: HttpApp, source: OpenApiSource): Promise
     },
     transformSpecificationClone: false,
     transformSpecification: (own, request) => merged.get(request) ?? own,
+    transformStaticCSP: allowInlineStyles,
   })
 }

@@ -1,5 +1,6 @@
 import {
   accessSettings,
+  boundAddress,
   configReader,
   createHttpApp,
   createServiceMetrics,
@@ -7,10 +8,13 @@ import {
   type Env,
   type Logger,
   logFileSettings,
+  type MetricsServer,
   OPEN_MODE_WARNING,
   problem,
   type RunningService,
+  serverLimits,
   serviceLogger,
+  startMetricsServer,
   startTracing,
   tracingSettings,
 } from '@cafeteria/platform'
@@ -19,6 +23,7 @@ import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
 import { readMenu } from './menu.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
+import { registerSecurityHeaders, securitySettings } from './security.ts'
 import { registerSessionGate } from './sessions.ts'
 import { registerStreams } from './streams.ts'
 import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
@@ -33,6 +38,7 @@ export interface GatewayOptions {
 /** The one public entry point: routes each public path to the service that owns it. */
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const read = configReader(options.env)
+  // The one public listener: all interfaces unless HOST says (services use SERVICE_HOST).
   const host = read.string('HOST', '0.0.0.0')
   const port = read.int('GATEWAY_PORT', options.defaults?.port ?? 8080, { max: 65535 })
   const timeoutMs = read.int('GATEWAY_UPSTREAM_TIMEOUT_MS', 5000, { min: 1 })
@@ -48,6 +54,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   }
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
+  const limits = serverLimits(read)
+  const security = securitySettings(read)
+  // The gateway's own figures, on a port of their own where internal listeners are (SERVICE_HOST):
+  // its port is public, and they are for the operators' scraper. 0: not served at all.
+  const metricsPort = read.int('GATEWAY_METRICS_PORT', 0, { max: 65535 })
+  const metricsHost = read.string('SERVICE_HOST', '127.0.0.1')
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   const access = accessSettings(read)
   const sessionRecheckMs = read.int('SESSION_RECHECK_MS', 5000, { min: 0, max: 600_000 })
@@ -56,13 +68,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
   if (access.open) log.warn(OPEN_MODE_WARNING)
   const tracer = tracing && (await startTracing('gateway', tracing))
+  const metrics = createServiceMetrics('gateway')
   const app = await createHttpApp({
     name: 'gateway',
     logger: log,
-    metrics: createServiceMetrics('gateway'),
+    metrics,
+    serveMetrics: false,
     tracing: tracer,
+    limits,
   })
   app.addHook('onClose', closeLog)
+  await registerSecurityHeaders(app, security)
   if (tracer) app.addHook('onClose', () => tracer.shutdown())
   const balancers = upstreamBalancers(names, urls, { log, timeoutMs, replicasFile })
   app.addHook('onClose', () => balancers.close())
@@ -124,17 +140,28 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   await registerWebUi(app, { ...web, log })
   // Docs must not hang on a slow service: a short deadline, and that service is left out.
   await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))
-  await app.listen({ host, port, listenTextResolver: () => '' }).catch(async (error: unknown) => {
+  let metricsServer: MetricsServer | undefined
+  try {
+    await app.listen({ host, port, listenTextResolver: () => '' })
+    if (metricsPort > 0) {
+      metricsServer = await startMetricsServer({ host: metricsHost, port: metricsPort, metrics, limits, log })
+    }
+  } catch (error) {
     await app.close()
     throw error
-  })
-  const address = app.server.address()
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`
-  log.info({ url, upstreams: urls }, 'gateway started')
+  }
+  const bound = boundAddress(app, { host, port })
+  const url = `http://127.0.0.1:${bound.port}`
+  log.info({ url, host: bound.host, metrics: metricsServer?.url, upstreams: urls }, 'gateway started')
   return {
     name: 'gateway',
     url,
+    host: bound.host,
     app,
-    stop: () => drainHttp(app, drain, log),
+    async stop() {
+      // Scrapes go on while the gateway drains.
+      await drainHttp(app, drain, log)
+      await metricsServer?.close()
+    },
   }
 }

@@ -6,6 +6,7 @@ import { traceRequests } from '../observability/http-tracing.ts'
 import { httpMetrics, type ServiceMetrics } from '../observability/metrics.ts'
 import type { ServiceTracer } from '../observability/tracing.ts'
 import { type AccessSettings, guardRoute, type StaffGuard } from './access.ts'
+import { defaultServerLimits, limitConnections, type ServerLimits, serverOptions } from './limits.ts'
 import { HttpProblem, problem } from './problem.ts'
 import { validatorCompiler } from './validation.ts'
 
@@ -25,10 +26,17 @@ export interface HttpAppOptions {
   readonly bodyLimit?: number
   /** Served at `/metrics`, with a duration histogram of every other request added to it. */
   readonly metrics?: ServiceMetrics
+  /**
+   * `false`: the histogram is kept but `/metrics` is not served here, for an app whose port is
+   * public; the metrics go out on a port of their own (metrics-server.ts).
+   */
+  readonly serveMetrics?: boolean
   /** A SERVER span per request, continuing the caller's trace; none without. */
   readonly tracing?: ServiceTracer
   /** Who may call what: every route then must say it (`config.access`), and is guarded by it. */
   readonly access?: { readonly settings: AccessSettings; readonly staff?: StaffGuard }
+  /** Timeouts and the connection cap of its server (limits.ts); the defaults without. */
+  readonly limits?: ServerLimits
 }
 
 export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
@@ -39,7 +47,12 @@ export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider
  * schemas. `server.ts`-style starting and stopping lives in the service runtime.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const limits = options.limits ?? defaultServerLimits
   const app = Fastify({
+    http: serverOptions(limits),
+    // Fastify sets these two on the server itself, over what `http` said.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     loggerInstance: options.logger,
     // One access-log line per request, written by the onResponse hook below, instead of two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -50,6 +63,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>()
+  limitConnections(app.server, limits, options.logger)
   app.setValidatorCompiler(validatorCompiler)
   const { access } = options
   if (access) {
@@ -162,7 +176,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 
   const { metrics } = options
-  if (metrics) {
+  if (metrics && options.serveMetrics !== false) {
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
       reply.type(metrics.contentType).send(await metrics.scrape()),
     )

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { slowHeaders } from '../support/net.ts'
+import { openEvents } from '../support/sse.ts'
+import { startInMemorySystem, waitFor } from '../support/system.ts'
+
+test('every server of the system cuts off a request that trickles in; a live stream through the gateway outlives that deadline', async (t) => {
+  const system = await startInMemorySystem({ REQUEST_TIMEOUT_MS: '500', LIVE_HEARTBEAT_MS: '100' })
+  t.after(() => system.stop())
+  assert.equal(system.running.length, 6)
+
+  const cut = await Promise.all(system.running.map((s) => slowHeaders(Number(new URL(s.url).port))))
+  system.running.forEach((service, i) => {
+    const { ms, answer } = cut[i] as { ms: number; answer: string }
+    // The headers alone would take a minute at this pace.
+    assert.ok(ms >= 450 && ms < 5000, `${service.name}: closed after ${ms} ms`)
+    assert.match(answer, /^HTTP\/1\.1 408 /, service.name)
+  })
+
+  const stream = await openEvents(`${system.url}/mypages/stream?phoneNumber=01012345679`)
+  t.after(() => stream.close())
+  assert.equal(stream.status, 200)
+  const opened = performance.now()
+  // Still beating three request deadlines after it was asked for: never cut.
+  const late = await waitFor(async () => performance.now() - opened > 1500 && stream.heartbeats(), 10_000)
+  await waitFor(async () => stream.heartbeats() > late, 5000, 'a heartbeat after that')
+})
