@@ -1,3 +1,4 @@
+import { readMenu } from '@cafeteria/contracts'
 import {
   accessSettings,
   configReader,
@@ -17,7 +18,6 @@ import {
 import { webRoot } from '@cafeteria/web'
 import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
-import { readMenu } from './menu.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
 import { registerStreams } from './streams.ts'
 import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
@@ -47,6 +47,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   }
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
+  // The settings the order service prices from: the menu shown is the menu charged.
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   const access = accessSettings(read)
   read.done()
@@ -105,7 +106,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     })
   }
   registerStreams(app, balancers, { timeoutMs, log })
-  await registerWebUi(app, { ...web, log })
+  await registerWebUi(app, { ...web, open: access.open, log })
   // Docs must not hang on a slow service: a short deadline, and that service is left out.
   await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))
   await app.listen({ host, port, listenTextResolver: () => '' }).catch(async (error: unknown) => {
