@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { request } from './api.ts'
 import { useLang } from './lang.ts'
 import { MyPage } from './my-page.tsx'
-import type { MenuItem } from './order.ts'
+import { MAX_QTY, type Menu } from './order.ts'
 import { OrderForm } from './order-form.tsx'
 import { Shell } from './shell.tsx'
 
@@ -13,7 +13,7 @@ const route = () => (location.hash === '#/mypage' ? 'mypage' : 'order')
 export function Customer() {
   const { t } = useLang()
   const [page, setPage] = useState(route())
-  const [menu, setMenu] = useState<readonly MenuItem[]>([])
+  const [menu, setMenu] = useState<Menu>({ items: [], maxQty: MAX_QTY })
   const [phone, setPhone] = useState(localStorage.getItem(PHONE) ?? '')
   useEffect(() => {
     const onHash = () => {
@@ -21,11 +21,14 @@ export function Customer() {
       document.getElementById('content')?.focus()
     }
     addEventListener('hashchange', onHash)
-    void request<{ items: MenuItem[] }>('GET', '/menu').then((answer) => {
-      if (answer.ok) setMenu(answer.body.items)
-    })
+    loadMenu()
     return () => removeEventListener('hashchange', onHash)
   }, [])
+  function loadMenu() {
+    void request<Menu>('GET', '/menu').then((answer) => {
+      if (answer.ok) setMenu(answer.body)
+    })
+  }
   const remember = (value: string) => {
     localStorage.setItem(PHONE, value)
     setPhone(value)
@@ -41,7 +44,7 @@ export function Customer() {
         </a>
       </nav>
       {page === 'order' ? (
-        <OrderForm menu={menu} phone={phone} placed={remember} />
+        <OrderForm menu={menu} phone={phone} placed={remember} menuChanged={loadMenu} />
       ) : (
         <MyPage phone={phone} changePhone={remember} />
       )}

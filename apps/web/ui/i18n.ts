@@ -23,7 +23,8 @@ const ko = {
   placed: '주문 #{id} 완료: {product} {qty}잔, {amount}',
   follow: '마이페이지에서 진행 상황 보기',
   problem_product: '메뉴를 골라 주세요.',
-  problem_qty: '수량은 1잔부터 1000잔까지입니다.',
+  problem_qty: '수량은 1잔부터 {max}잔까지입니다.',
+  soldOut: '품절',
   problem_amount: '한 번에 1억 원까지 주문할 수 있습니다.',
   problem_phone: '휴대폰 번호를 확인해 주세요 (예: 010-1234-5678).',
   paymentUnavailable:
@@ -98,7 +99,8 @@ const en: Record<Key, string> = {
   placed: 'Order #{id} placed: {product} × {qty}, {amount}',
   follow: 'Follow it on My Page',
   problem_product: 'Choose a drink.',
-  problem_qty: 'The quantity is 1 to 1000.',
+  problem_qty: 'The quantity is 1 to {max}.',
+  soldOut: 'Sold out',
   problem_amount: 'One order can be at most ₩100,000,000.',
   problem_phone: 'Check the mobile number (e.g. 010-1234-5678).',
   paymentUnavailable:

@@ -4,7 +4,7 @@ import { useLang } from './lang.ts'
 import { follow } from './live.ts'
 import {
   type FormProblem,
-  MAX_QTY,
+  type Menu,
   type MenuItem,
   minutesOf,
   newIdempotencyKey,
@@ -18,12 +18,16 @@ const fieldOf: Record<FormProblem, string> = { product: 'menu-0', qty: 'qty', am
 
 /** The order screen: menu, quantity, phone, total, the queue, and paying exactly once. */
 export function OrderForm(props: {
-  menu: readonly MenuItem[]
+  menu: Menu
   phone: string
   placed: (phone: string) => void
+  /** An order was refused as unprocessable, perhaps for a menu changed since (a price, a drink sold out). */
+  menuChanged: () => void
 }) {
+  const { items, maxQty } = props.menu
   const { lang, t } = useLang()
-  const [choice, setChoice] = useState<number | undefined>(undefined)
+  // By id: the menu may load again (after a refusal) in another order.
+  const [choice, setChoice] = useState<string | undefined>(undefined)
   const [qty, setQty] = useState(1)
   const [phone, setPhone] = useState(props.phone)
   const [tried, setTried] = useState(false)
@@ -36,21 +40,28 @@ export function OrderForm(props: {
 
   useEffect(() => follow('/drinks/queue/stream', { on: { queue: setQueue }, state: () => {} }), [])
 
-  const item = choice === undefined ? undefined : props.menu[choice]
+  const item = items.find((m) => m.id === choice)
   const draft = { item, qty, phone }
-  const problems = problemsOf(draft)
+  const problems = problemsOf(draft, maxQty)
   const total = totalOf(draft)
-  const name = (i: MenuItem) => (lang === 'en' && i.en ? i.en : i.name)
+  const name = (i: Pick<MenuItem, 'name' | 'en'>) => (lang === 'en' && i.en ? i.en : i.name)
 
   async function pay() {
     if (inFlight) return
     setTried(true)
     setPlaced(undefined)
     if (problems.length > 0) {
-      document.getElementById(fieldOf[problems[0] as FormProblem])?.focus()
+      const first = problems[0] as FormProblem
+      // A sold-out drink cannot take the focus: the first one on sale does.
+      const onSale = Math.max(
+        0,
+        items.findIndex((m) => m.available),
+      )
+      document.getElementById(first === 'product' ? `menu-${onSale}` : fieldOf[first])?.focus()
       return
     }
-    const order = { phoneNumber: normalizePhone(phone), productName: item?.name, qty, amt: total }
+    // The amount shown goes along: if the price changed since, the order is refused, not charged more.
+    const order = { phoneNumber: normalizePhone(phone), productId: item?.id, qty, amt: total }
     const body = JSON.stringify(order)
     if (pending.current?.body !== body) {
       pending.current = { key: newIdempotencyKey((bytes) => crypto.getRandomValues(bytes)), body }
@@ -67,6 +78,7 @@ export function OrderForm(props: {
       setPlaced(answer.body)
       props.placed(order.phoneNumber)
     } else {
+      if (answer.problem.status === 422) props.menuChanged()
       setProblem(answer.problem)
       document.getElementById('order-problem')?.focus()
     }
@@ -91,17 +103,21 @@ export function OrderForm(props: {
     >
       <fieldset class="menu" aria-describedby={shown.includes('product') ? 'problem-product' : undefined}>
         <legend>{t('menu')}</legend>
-        {props.menu.map((m, i) => (
-          <label class={`item ${choice === i ? 'chosen' : ''}`} key={m.name}>
+        {items.map((m, i) => (
+          <label
+            class={`item ${choice === m.id ? 'chosen' : ''} ${m.available ? '' : 'unavailable'}`}
+            key={m.id}
+          >
             <input
               type="radio"
               name="product"
               id={`menu-${i}`}
-              checked={choice === i}
-              onChange={() => setChoice(i)}
+              checked={choice === m.id}
+              disabled={!m.available}
+              onChange={() => setChoice(m.id)}
             />
             <span class="item-name">{name(m)}</span>
-            <span class="item-price">{won(t, m.price)}</span>
+            <span class="item-price">{m.available ? won(t, m.price) : t('soldOut')}</span>
           </label>
         ))}
       </fieldset>
@@ -123,7 +139,7 @@ export function OrderForm(props: {
               type="number"
               inputMode="numeric"
               min={1}
-              max={MAX_QTY}
+              max={maxQty}
               value={Number.isNaN(qty) ? '' : qty}
               aria-invalid={shown.includes('qty') || shown.includes('amount')}
               aria-describedby="problem-qty"
@@ -132,13 +148,17 @@ export function OrderForm(props: {
             <button
               type="button"
               aria-label={t('more')}
-              onClick={() => setQty(Math.min(MAX_QTY, (qty || 0) + 1))}
+              onClick={() => setQty(Math.min(maxQty, (qty || 0) + 1))}
             >
               +
             </button>
           </div>
           <p class="field-problem" id="problem-qty">
-            {shown.includes('qty') ? t('problem_qty') : shown.includes('amount') ? t('problem_amount') : ''}
+            {shown.includes('qty')
+              ? t('problem_qty', { max: maxQty })
+              : shown.includes('amount')
+                ? t('problem_amount')
+                : ''}
           </p>
         </div>
         <div class="field">
@@ -189,12 +209,7 @@ export function OrderForm(props: {
           <p>
             {t('placed', {
               id: placed.id,
-              product: name(
-                props.menu.find((m) => m.name === placed.productName) ?? {
-                  name: placed.productName,
-                  price: 0,
-                },
-              ),
+              product: name(items.find((m) => m.name === placed.productName) ?? { name: placed.productName }),
               qty: placed.qty,
               amount: won(t, placed.amt),
             })}

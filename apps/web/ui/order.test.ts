@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { isPhoneNumber, minutesOf, newIdempotencyKey, problemsOf, totalOf } from './order.ts'
 
-const latte = { name: '카페라테', en: 'Caffè latte', price: 5000 }
+const latte = { id: 'caffe-latte', name: '카페라테', en: 'Caffè latte', price: 5000, available: true }
 
 describe('the order form', () => {
   test('the total is the price times the quantity; nothing chosen, nothing to pay', () => {
@@ -13,10 +13,16 @@ describe('the order form', () => {
   test('every problem is named, in the order the fields appear', () => {
     assert.deepEqual(problemsOf({ item: undefined, qty: 0, phone: '1234' }), ['product', 'qty', 'phone'])
     assert.deepEqual(problemsOf({ item: latte, qty: Number.NaN, phone: '010-1234-5678' }), ['qty'])
-    assert.deepEqual(problemsOf({ item: { name: 'x', price: 1_000_000 }, qty: 101, phone: '01012345678' }), [
-      'amount',
-    ])
+    const dear = { id: 'x', name: 'x', price: 1_000_000, available: true }
+    assert.deepEqual(problemsOf({ item: dear, qty: 101, phone: '01012345678' }), ['amount'])
     assert.deepEqual(problemsOf({ item: latte, qty: 2, phone: '010-1234-5678' }), [])
+  })
+
+  test('a sold-out drink cannot be ordered; the quantity is capped by the menu’s maxQty', () => {
+    const soldOut = { ...latte, available: false }
+    assert.deepEqual(problemsOf({ item: soldOut, qty: 1, phone: '01012345678' }, 20), ['product'])
+    assert.deepEqual(problemsOf({ item: latte, qty: 21, phone: '01012345678' }, 20), ['qty'])
+    assert.deepEqual(problemsOf({ item: latte, qty: 20, phone: '01012345678' }, 20), [])
   })
 
   test('phone numbers follow the services: Korean mobile prefixes, 10–11 digits, hyphens optional', () => {

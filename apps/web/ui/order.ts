@@ -1,14 +1,27 @@
 /** What the order screen computes and checks before anything is sent. */
 
 export interface MenuItem {
+  /** What an order names it by (`productId`). */
+  readonly id: string
   readonly name: string
   /** The name on the English screen; the Korean name when there is none. */
   readonly en?: string
-  /** Won per drink. */
+  /** Won per drink: what the order service charges. */
   readonly price: number
+  /** False while sold out: shown, not orderable. */
+  readonly available: boolean
 }
 
-/** The service's limits (see the order API): the form says so before the server has to. */
+/** `GET /menu`: the items and the most drinks one order may have. */
+export interface Menu {
+  readonly items: readonly MenuItem[]
+  readonly maxQty: number
+}
+
+/**
+ * The service's limits (see the order API): the form says so before the server has to. The menu
+ * names the quantity's; this is its most, until the menu has come.
+ */
 export const MAX_QTY = 1000
 export const MAX_AMOUNT = 100_000_000
 
@@ -27,10 +40,10 @@ export interface OrderDraft {
 export const totalOf = (draft: OrderDraft): number => (draft.item ? draft.item.price * draft.qty : 0)
 
 /** Every problem with the form, in the order the fields appear. */
-export function problemsOf(draft: OrderDraft): FormProblem[] {
+export function problemsOf(draft: OrderDraft, maxQty = MAX_QTY): FormProblem[] {
   const problems: FormProblem[] = []
-  if (!draft.item) problems.push('product')
-  if (!Number.isInteger(draft.qty) || draft.qty < 1 || draft.qty > MAX_QTY) problems.push('qty')
+  if (!draft.item?.available) problems.push('product')
+  if (!Number.isInteger(draft.qty) || draft.qty < 1 || draft.qty > maxQty) problems.push('qty')
   else if (totalOf(draft) > MAX_AMOUNT) problems.push('amount')
   if (!isPhoneNumber(draft.phone)) problems.push('phone')
   return problems

@@ -1,3 +1,4 @@
+import { readMenu } from '@cafeteria/contracts'
 import {
   accessSettings,
   boundAddress,
@@ -21,7 +22,6 @@ import {
 import { webRoot } from '@cafeteria/web'
 import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
-import { readMenu } from './menu.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
 import { registerSecurityHeaders, securitySettings } from './security.ts'
 import { registerSessionGate } from './sessions.ts'
@@ -60,6 +60,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   // its port is public, and they are for the operators' scraper. 0: not served at all.
   const metricsPort = read.int('GATEWAY_METRICS_PORT', 0, { max: 65535 })
   const metricsHost = read.string('SERVICE_HOST', '127.0.0.1')
+  // The settings the order service prices from: the menu shown is the menu charged.
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   const access = accessSettings(read)
   const sessionRecheckMs = read.int('SESSION_RECHECK_MS', 5000, { min: 0, max: 600_000 })
@@ -137,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     })
   }
   registerStreams(app, balancers, { timeoutMs, log })
-  await registerWebUi(app, { ...web, log })
+  await registerWebUi(app, { ...web, open: access.open, log })
   // Docs must not hang on a slow service: a short deadline, and that service is left out.
   await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))
   let metricsServer: MetricsServer | undefined

@@ -1,51 +1,32 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { ConfigError, configReader } from '@cafeteria/platform'
-import { defaultMenu, parseMenu, readMenu } from './menu.ts'
+import { ConfigError, createLogger } from '@cafeteria/platform'
+import { call } from '../../../test/support/system.ts'
+import { startGateway } from './index.ts'
 
-test('without MENU the default Korean cafe menu is served', () => {
-  assert.equal(readMenu(configReader({})), defaultMenu)
-  assert.ok(defaultMenu.every((item) => item.en && item.price > 0))
-})
+/** The gateway's `GET /menu` reads the settings the order service prices from. */
+const env = { HOST: '127.0.0.1', GATEWAY_PORT: '0', AUTH_SECRET: 'a-test-secret-of-at-least-32-characters' }
+const logger = createLogger({ level: 'silent' })
 
-test('MENU is a JSON array of names, optional English names and whole won prices', () => {
-  assert.deepEqual(
-    parseMenu('[{"name":" 아인슈페너 ","en":"Einspänner","price":6000},{"name":"에스프레소","price":0}]'),
-    {
-      items: [
-        { name: '아인슈페너', en: 'Einspänner', price: 6000 },
-        { name: '에스프레소', price: 0 },
-      ],
-    },
-  )
-})
-
-for (const [raw, problem] of [
-  ['latte=5000', /not JSON/],
-  ['[]', /1 to 100 items/],
-  ['{"name":"x","price":1}', /JSON array/],
-  ['[{"price":1}]', /item 1: "name"/],
-  ['[{"name":"x","price":1.5}]', /item 1: "price"/],
-  ['[{"name":"x","price":-1}]', /"price"/],
-  ['[{"name":"x","price":100000001}]', /"price"/],
-  ['[{"name":"x","en":"","price":1}]', /"en"/],
-  ['[{"name":"x","price":1},{"name":"x","price":2}]', /listed twice/],
-] as const) {
-  test(`MENU ${raw} is refused: ${problem}`, () => {
-    const parsed = parseMenu(raw)
-    assert.ok('problem' in parsed)
-    assert.match(parsed.problem, problem)
+test('GET /menu: the items with their ids and availability, and MAX_QTY', async (t) => {
+  const gateway = await startGateway({
+    env: { ...env, MAX_QTY: '5', MENU: '[{"id":"latte","name":"카페라테","price":5000,"available":false}]' },
+    logger,
   })
-}
+  t.after(() => gateway.stop())
+  const menu = await call(`${gateway.url}/menu`)
+  assert.equal(menu.status, 200)
+  assert.deepEqual(menu.body, {
+    items: [{ id: 'latte', name: '카페라테', price: 5000, available: false }],
+    maxQty: 5,
+  })
+})
 
-test('a bad MENU stops the start, named together with the other bad settings', () => {
-  const read = configReader({ MENU: '[]', GATEWAY_PORT: 'x' })
-  read.int('GATEWAY_PORT', 8080)
-  assert.throws(
-    () => readMenu(read),
+test('a bad MENU stops the start, named together with the other bad settings', async () => {
+  await assert.rejects(
+    startGateway({ env: { ...env, MENU: '[]', GATEWAY_PORT: 'x', MAX_QTY: '1001' }, logger }),
     (error: unknown) =>
       error instanceof ConfigError &&
-      error.problems.some((p) => p.startsWith('MENU:')) &&
-      error.problems.some((p) => p.startsWith('GATEWAY_PORT')),
+      ['MENU:', 'GATEWAY_PORT', 'MAX_QTY'].every((name) => error.problems.some((p) => p.startsWith(name))),
   )
 })

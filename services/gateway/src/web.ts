@@ -1,25 +1,28 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { type Menu, OPEN_MAX_QTY } from '@cafeteria/contracts'
 import { type Logger, problem } from '@cafeteria/platform'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
-import type { MenuItem } from './menu.ts'
 
 /** The pages of the web UI: one bundle, which shows the screen its path names. */
 export const pages = ['/', '/barista'] as const
 
 /**
- * Serves the built web UI and the menu it shows. The assets' names carry their content's hash,
+ * Serves the built web UI and the menu it shows: `{items, maxQty}`, the items the order service
+ * prices from and the most drinks it takes in one order. The assets' names carry their content's hash,
  * so they are cached for a year; the page itself is revalidated every time, so a new build shows
  * at the next load. Each file goes out brotli- or gzip-compressed as the browser accepts, from
  * copies compressed at build time: nothing is compressed per request.
  */
 export async function registerWebUi(
   app: FastifyInstance<any, any, any, any, any>,
-  options: { root: string; menu: readonly MenuItem[]; log: Logger },
+  options: { root: string; menu: Menu; open: boolean; log: Logger },
 ): Promise<void> {
   const { root, log } = options
-  const menu = JSON.stringify({ items: options.menu })
+  // The open API keeps the original's cap on qty, as the order service does there.
+  const maxQty = options.open ? OPEN_MAX_QTY : options.menu.maxQty
+  const menu = JSON.stringify({ items: options.menu.items, maxQty })
   app.get('/menu', { schema: { hide: true } }, (_request, reply) => {
     reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(menu)
   })

@@ -48,6 +48,14 @@ describe('POST /orders', () => {
     assert.deepEqual([placed.body.qty, placed.body.amt, placed.body.phoneNumber], [2, 1000, '01087654321'])
   })
 
+  test("open mode is the original's API: the client's product name and amount, up to 1000 drinks", async () => {
+    const original = await post({ phoneNumber: '01012345679', productName: 'coffee', qty: 3, amt: 500 })
+    assert.equal(original.status, 201)
+    assert.deepEqual([original.body.productName, original.body.qty, original.body.amt], ['coffee', 3, 500])
+    const many = await post(order({ qty: 1000 }))
+    assert.deepEqual([many.status, many.body.qty, many.body.amt], [201, 1000, 500])
+  })
+
   const badBodies: Array<[string, unknown]> = [
     ['missing phoneNumber', { productName: 'coffee', qty: 1, amt: 1 }],
     ['missing productName', { phoneNumber: '01012345678', qty: 1, amt: 1 }],

@@ -1,11 +1,4 @@
-import {
-  EntityId,
-  normalizePhoneNumber,
-  PHONE_NUMBER_RULE,
-  PhoneNumberInput,
-  WholeNumberInput,
-  wholeNumber,
-} from '@cafeteria/contracts'
+import { EntityId } from '@cafeteria/contracts'
 import {
   type HttpApp,
   HttpProblem,
@@ -14,25 +7,16 @@ import {
   notFound,
   ProblemSchema,
 } from '@cafeteria/platform'
-import { type Static, Type } from 'typebox'
+import { Type } from 'typebox'
 import { cancelOrder } from './cancel.ts'
-import { isVisible, type Order, type OrderDraft } from './domain.ts'
+import { isVisible, type Order } from './domain.ts'
+import { PlaceOrderBody, toDraft } from './draft.ts'
 import { IDEMPOTENCY_KEY } from './idempotency.ts'
 import type { OrderContext } from './index.ts'
 import type { PaymentGateway } from './payments.ts'
 import { placeOrder } from './place.ts'
 import type { PointGateway } from './points.ts'
 import { findOrder, type HistoryEntry, historyOf } from './store.ts'
-
-const QTY = { minimum: 1, maximum: 1000 }
-const AMT = { minimum: 0, maximum: 100_000_000 }
-
-const PlaceOrderBody = Type.Object({
-  phoneNumber: Type.Optional(PhoneNumberInput),
-  productName: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
-  qty: WholeNumberInput({ ...QTY, description: 'number of drinks' }),
-  amt: WholeNumberInput({ ...AMT, description: 'total amount in won' }),
-})
 
 const OrderView = Type.Object({
   id: Type.Integer(),
@@ -81,34 +65,6 @@ const view = (order: Order, history?: readonly HistoryEntry[]) => ({
   _links: { self: { href: `/orders/${order.id}` }, order: { href: `/orders/${order.id}` } },
 })
 
-/**
- * Schema checks cover shapes; these are the rules a schema cannot say. The phone is the signed-in
- * customer's (a body naming another is refused); in open mode, the body's.
- */
-function toDraft(body: Static<typeof PlaceOrderBody>, customer: string | undefined): OrderDraft {
-  const errors: { path: string; message: string }[] = []
-  const given = body.phoneNumber === undefined ? undefined : normalizePhoneNumber(body.phoneNumber)
-  if (body.phoneNumber !== undefined && !given)
-    errors.push({ path: '/phoneNumber', message: PHONE_NUMBER_RULE })
-  else if (given === undefined && customer === undefined) {
-    errors.push({ path: '/phoneNumber', message: 'is required' })
-  }
-  if (customer !== undefined && given !== undefined && given !== customer) {
-    throw new HttpProblem(403, 'not-your-phone', 'An order is placed for the signed-in phone number only.')
-  }
-  const phoneNumber = customer ?? given
-  const qty = wholeNumber(body.qty, QTY)
-  if (qty === undefined)
-    errors.push({ path: '/qty', message: `must be a whole number from ${QTY.minimum} to ${QTY.maximum}` })
-  const amt = wholeNumber(body.amt, AMT)
-  if (amt === undefined)
-    errors.push({ path: '/amt', message: `must be a whole number from ${AMT.minimum} to ${AMT.maximum}` })
-  if (!phoneNumber || qty === undefined || amt === undefined) {
-    throw invalidInput('body', errors)
-  }
-  return { phoneNumber, productName: body.productName.trim(), qty, amt }
-}
-
 export function orderRoutes(
   app: HttpApp,
   ctx: OrderContext,
@@ -121,6 +77,8 @@ export function orderRoutes(
       config: { access: 'customer' },
       schema: {
         summary: 'Place an order and pay for it',
+        description:
+          'The amount is the menu’s price × qty, computed here: an unknown or unavailable drink, or an `amt` that differs, is 422 (with `expectedAmt`). In open mode (`OPEN_API`) the original’s API: `productName` and `amt` as sent.',
         body: PlaceOrderBody,
         headers: Type.Object({
           'idempotency-key': Type.Optional(
@@ -145,12 +103,9 @@ export function orderRoutes(
           { path: '/idempotency-key', message: 'must be 1–100 visible ASCII characters' },
         ])
       }
-      const result = await placeOrder(
-        ctx,
-        payments,
-        toDraft(request.body, request.customer?.phoneNumber),
-        key,
-      )
+      const caller = { customer: request.customer?.phoneNumber, open: ctx.access.open }
+      const draft = toDraft(request.body, caller, ctx.config.menu)
+      const result = await placeOrder(ctx, payments, draft, key)
       switch (result.kind) {
         case 'placed':
         case 'replayed':

@@ -1,6 +1,9 @@
+import { type Menu, readMenu } from '@cafeteria/contracts'
 import { type CallPolicySettings, type ConfigReader, callPolicySettings } from '@cafeteria/platform'
 
 export interface OrderSettings {
+  /** What is sold and at what price (`MENU`, `MAX_QTY`): the order service owns prices. */
+  readonly menu: Menu
   /** Payment's replicas (`PAYMENT_URL`, comma-separated for several). */
   readonly paymentUrls: readonly string[]
   readonly paymentCalls: CallPolicySettings
@@ -15,6 +18,7 @@ export interface OrderSettings {
 }
 
 export const orderSettings = (read: ConfigReader): OrderSettings => ({
+  menu: readMenu(read),
   paymentUrls: read.urls('PAYMENT_URL', 'http://127.0.0.1:8082'),
   paymentCalls: callPolicySettings(read, 'PAYMENT'),
   paymentRetryAfterSeconds: read.int('PAYMENT_RETRY_AFTER_SECONDS', 5, { min: 1 }),
