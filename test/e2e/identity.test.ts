@@ -256,3 +256,28 @@ describe('another customer’s data looks like data that does not exist', () => 
     assert.equal(sameSite.status, 201)
   })
 })
+
+describe('a code expires', () => {
+  test('after its time a code is 401, even the right one', async () => {
+    await using codes = await startPhoneInbox()
+    const short = await startInMemorySystem({
+      ...codes.env,
+      OPEN_API: 'false',
+      SIGN_IN_CODE_TTL_SECONDS: '1',
+    })
+    try {
+      const phoneNumber = '01055550020'
+      const asked = await call(`${short.url}/auth/code`, { method: 'POST', json: { phoneNumber } })
+      const sentAt = Date.now()
+      assert.equal(asked.body.expiresInSeconds, 1)
+      const code = await codes.codeFor(phoneNumber)
+      // Only the passing of time expires a code: waiting longer than it can only make it more so.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt + 1100 - Date.now())))
+      const late = await call(`${short.url}/auth/token`, { method: 'POST', json: { phoneNumber, code } })
+      assert.equal(late.status, 401)
+      assert.equal(late.body.type, 'https://cafeteria.dev/problems/sign-in-refused')
+    } finally {
+      await short.stop()
+    }
+  })
+})

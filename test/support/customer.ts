@@ -12,6 +12,7 @@ export interface PhoneInbox {
   /** The newest sign-in code sent to `phoneNumber` after `since` messages. */
   codeFor(phoneNumber: string, since?: number): Promise<string>
   close(): Promise<void>
+  [Symbol.asyncDispose](): Promise<void>
 }
 
 export async function startPhoneInbox(): Promise<PhoneInbox> {
@@ -28,6 +29,11 @@ export async function startPhoneInbox(): Promise<PhoneInbox> {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
   return {
     url,
     messages,
@@ -42,11 +48,8 @@ export async function startPhoneInbox(): Promise<PhoneInbox> {
         10_000,
         `a sign-in code for ${phoneNumber}`,
       ),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close,
+    [Symbol.asyncDispose]: close,
   }
 }
 

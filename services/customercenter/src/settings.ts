@@ -100,7 +100,7 @@ export function customercenterSettings(read: ConfigReader): CustomercenterSettin
     templates: readTemplates(read, problems),
     live: liveSettings(read),
     signIn: {
-      codeTtlMs: read.int('SIGN_IN_CODE_TTL_SECONDS', 300, { min: 30, max: 3600 }) * 1000,
+      codeTtlMs: read.int('SIGN_IN_CODE_TTL_SECONDS', 300, { min: 1, max: 3600 }) * 1000,
       maxTries: read.int('SIGN_IN_CODE_MAX_TRIES', 5, { min: 1, max: 20 }),
       codesPerWindow: read.int('SIGN_IN_CODES_PER_PHONE', 3, { min: 1, max: 1000 }),
       windowMs: read.int('SIGN_IN_CODES_WINDOW_SECONDS', 600, { min: 1 }) * 1000,

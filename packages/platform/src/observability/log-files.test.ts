@@ -108,15 +108,19 @@ test('a file that reaches the size limit is followed by the next, and old ones a
   )
   const { log, close } = await serviceLogger(capture().logger, 'bulky', settings)
   const filler = 'x'.repeat(1000)
-  // About 3.5 MB, written in chunks so the file stream drains and rolls in between.
-  for (let chunk = 0; chunk < 35; chunk++) {
+  const rolled = async () => {
+    const names = await readdir(join(dir.path, 'bulky')).catch(() => [] as string[])
+    const files = names.filter((f) => f !== 'current.log')
+    return { files, newest: Math.max(0, ...files.map((f) => Number(f.split('.').at(-2)))) }
+  }
+  // 100 KB at a time until the third file is begun (over 2 MB), however slowly the stream drains;
+  // rolling that never happens stops at 10 MB.
+  for (let chunk = 0; chunk < 100 && (await rolled()).newest < 3; chunk++) {
     for (let i = 0; i < 100; i++) log.info({ filler }, 'line')
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   await close()
-  const files = (await readdir(join(dir.path, 'bulky'))).filter((f) => f !== 'current.log')
-  const numbers = files.map((f) => Number(f.split('.').at(-2))).sort((a, b) => a - b)
-  const newest = numbers.at(-1) ?? 0
+  const { files, newest } = await rolled()
   assert.ok(newest >= 3, `rolled at 1 MB: ${files.join(', ')}`)
   assert.ok(files.length <= 3, `the oldest were removed: ${files.join(', ')}`)
   const current = await readlink(join(dir.path, 'bulky', 'current.log'))
