@@ -1,5 +1,6 @@
 import {
   accessSettings,
+  CLIENT_ADDRESS_HEADER,
   configReader,
   createHttpApp,
   createServiceMetrics,
@@ -83,6 +84,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         // One request id in the gateway's access line and the service's.
         rewriteRequestHeaders: (request, headers) => {
           headers['x-request-id'] = request.id
+          // The client's address, whatever the client said it was: failed checks count per address.
+          headers[CLIENT_ADDRESS_HEADER] = request.ip
           // The service's span continues the gateway's trace.
           request.traceSpan?.inject(headers)
           return headers
