@@ -9,6 +9,7 @@ import {
   overlays,
   preStopSeconds,
   render,
+  secretFile,
   servicePorts,
   validate,
 } from './manifests.ts'
@@ -214,6 +215,32 @@ for (const overlay of overlays) {
           assert.equal(secret, undefined, 'production credentials are never in the repository')
         } else {
           assert.ok(secret?.[variable], `${name}: the Secret has ${variable}`)
+        }
+      }
+    })
+
+    test("the sessions' secret (every service) and the staff token (drink) come from secret files", () => {
+      for (const name of servicePorts.keys()) {
+        const env = containerEnv(objects, pod(name))
+        for (const [variable, minLength] of [
+          ['AUTH_SECRET', 32],
+          ['STAFF_TOKEN', 24],
+        ] as const) {
+          assert.equal(env.has(variable), false, `${name}: ${variable} must not be a plain variable`)
+          const file = env.get(`${variable}_FILE`)
+          if (variable === 'STAFF_TOKEN' && name !== 'drink') {
+            assert.equal(file, undefined, `${name} has no staff routes`)
+            continue
+          }
+          assert.ok(file, `${name}: ${variable}_FILE`)
+          const source = secretFile(objects, pod(name), file)
+          assert.equal(source?.key, variable, `${name}: ${file} is ${variable} on a Secret volume`)
+          assert.equal(source.defaultMode, 0o440, `${name}: secret file mode`)
+          if (overlay === 'prod') {
+            assert.equal(source.value, undefined, 'production secrets are never in the repository')
+          } else {
+            assert.ok((source.value?.length ?? 0) >= minLength, `${name}: ${variable} is long enough`)
+          }
         }
       }
     })

@@ -134,6 +134,20 @@ export function dataOf(
   return { ...data, ...found.stringData }
 }
 
+/**
+ * Where a file of a pod's first container comes from when it is on a Secret volume: the Secret,
+ * the key, the file's mode, and the value (undefined when the Secret is created outside the render).
+ */
+export function secretFile(objects: readonly K8sObject[], pod: any, path: string) {
+  const mount = pod.containers[0].volumeMounts?.find((m: any) => path.startsWith(`${m.mountPath}/`))
+  const volume = pod.volumes?.find((v: any) => v.name === mount?.name)
+  const item = volume?.secret?.items?.find((i: any) => i.path === path.slice(mount.mountPath.length + 1))
+  if (!item) return undefined
+  const { secretName, defaultMode } = volume.secret
+  const value: string | undefined = dataOf(objects, 'Secret', secretName)?.[item.key]
+  return { secretName, key: item.key as string, defaultMode: defaultMode as number, value }
+}
+
 function expand(value: string, env: ReadonlyMap<string, string | undefined>): string {
   return value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env.get(name) ?? whole)
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,14 +9,15 @@ import { connect } from '@nats-io/transport-node'
 import { freePort } from '../../apps/cafe/src/process.ts'
 import { serveOne } from '../../apps/cafe/src/serve.ts'
 import { createLogger } from '../../packages/platform/src/index.ts'
-import { containerEnv, type K8sObject, ofKind, overlays, render, root } from './manifests.ts'
+import { containerEnv, type K8sObject, ofKind, overlays, render, root, secretFile } from './manifests.ts'
 
 /**
  * Each Deployment's container, run as its pod runs it (`cafe serve <service>`) in this process,
  * with the environment the manifests give it. Only addresses change: this machine's NATS and a
- * stream of the test's own, an in-memory database behind the secret file, a free port, a temporary
- * log directory, no shutdown delay. Every variable the manifests set must be one the service reads,
- * and every probe path and the metrics path must answer.
+ * stream of the test's own, an in-memory database behind the secret file, the other secret files
+ * in a temporary directory, a free port, a temporary log directory, no shutdown delay. Every
+ * variable the manifests set must be one the service reads, and every probe path and the metrics
+ * path must answer.
  */
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
 const stream = `K8S_${randomUUID().slice(0, 8).toUpperCase()}`
@@ -66,10 +67,17 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
   const database = join(work, `${name}.database-url`)
   await writeFile(database, 'sqlite::memory:\n')
   for (const key of Object.keys(local)) if (key.endsWith('_DATABASE_URL_FILE')) local[key] = database
-  // The session secret is mounted from a Secret created beside the overlay, as the database URLs are.
-  assert.equal(local.AUTH_SECRET_FILE, '/run/secrets/cafeteria-auth/auth-secret', `${name}: AUTH_SECRET_FILE`)
-  local.AUTH_SECRET_FILE = join(work, 'auth-secret')
-  await writeFile(local.AUTH_SECRET_FILE, 'a-session-secret-of-32-characters-or-more\n')
+  // Every other secret file holds what its Secret holds or, where the Secret is created outside the
+  // render (prod), a value as long as one made for real.
+  for (const [key, path] of Object.entries(local)) {
+    if (!key.endsWith('_FILE') || key.endsWith('_DATABASE_URL_FILE')) continue
+    const file = join(work, `${name}.${key.toLowerCase()}`)
+    await writeFile(
+      file,
+      `${secretFile(objects, spec, path)?.value ?? randomBytes(32).toString('base64url')}\n`,
+    )
+    local[key] = file
+  }
   const logDir = await mkdtemp(join(work, `${name}-logs-`))
   if (local.LOG_DIR) local.LOG_DIR = logDir
   // Stopping at once: a shutdown delay is for balancers, and there are none here.

@@ -9,7 +9,7 @@ import { launch, openPage, shoot, viewports } from './browser.ts'
  * The screens in a real browser (the Chromium browser.ts picks) against the whole system in this process:
  * a customer on a phone, a barista at a counter tablet, each in a browser context of its own.
  */
-const STAFF_TOKEN = 'counter-7'
+const STAFF_TOKEN = 'counter-7-token-for-the-browser'
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 let browser: Browser
 const errors: string[][] = []
@@ -86,6 +86,11 @@ describe('a drink from order to pick-up', () => {
     await barista.getByLabel('직원 토큰').fill(STAFF_TOKEN)
     await barista.getByRole('button', { name: '확인' }).click()
     await barista.getByRole('button', { name: `접수 #${orderId} 카페라테` }).waitFor()
+    // The counter screen shows the quantity and the phone's last digits, never the whole number.
+    const ticket = (await barista.locator(`li.ticket[data-order="${orderId}"]`).textContent()) ?? ''
+    assert.match(ticket, /카페라테 × 2/)
+    assert.match(ticket, /···0001/)
+    assert.doesNotMatch((await barista.content()).replaceAll('-', ''), /01070000001/)
     await shoot(barista, 'barista-board')
     await barista.getByRole('button', { name: `접수 #${orderId} 카페라테` }).click()
     await order.getByText('바리스타가 만들고 있어요').waitFor()

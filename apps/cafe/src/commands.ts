@@ -55,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
       const where = system.url.replace('127.0.0.1', 'localhost')
       process.stdout.write(
         `\ncafeteria is running (${values.distributed ? 'distributed' : 'embedded'} mode): ${where}\n` +
+          (system.staffToken ? staffBanner(where, system.staffToken) : '') +
           (isOpen(env) ? `\n${OPEN_WARNING}\n` : '') +
           '\n',
       )
@@ -105,6 +106,12 @@ async function main(argv: string[]): Promise<void> {
 const OPEN_WARNING =
   "WARNING: open mode. No sign-in: anyone can read and cancel anyone's orders, set prices and act as\n" +
   'the barista. It reproduces the original walkthrough; never put it on a network you do not trust.'
+
+/** The barista's screen and the token it asks for, which this run made: nobody else knows it. */
+const staffBanner = (where: string, { token, file }: { token: string; file: string | undefined }) =>
+  `\nbarista screen: ${where}/barista\n` +
+  `staff token:    ${token}\n` +
+  `                (${file ? `kept in ${file}` : 'a new one each run in memory'}; STAFF_TOKEN sets your own)\n`
 
 const isOpen = (env: NodeJS.ProcessEnv) =>
   ['1', 'true', 'yes', 'on'].includes(env.OPEN_API?.toLowerCase() ?? '')

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { ConfigError, configReader, type Env, type Logger, sibling } from '@cafeteria/platform'
 import { type ControlServer, startControlServer } from './control.ts'
 import { freePort } from './process.ts'
-import { withLocalSecrets } from './secrets.ts'
+import { type KeptToken, withLocalSecrets } from './secrets.ts'
 import { GATEWAY_PORT, services, urlVariable } from './services.ts'
 import { type Supervised, supervise } from './supervisor.ts'
 
@@ -30,6 +30,8 @@ export type RolloutStep = { readonly step: string } & Record<string, unknown>
 export interface DistributedSystem {
   readonly url: string
   readonly runDir: string
+  /** The staff token this run made or kept (none given, not in open mode), for the banner. */
+  readonly staffToken: KeptToken | undefined
   status(): Record<string, ReplicaStatus[]>
   /** Replaces the service's replicas one at a time; see `rollout` below. */
   restart(service: string, report: (step: RolloutStep) => void): Promise<void>
@@ -81,10 +83,12 @@ export async function startDistributed(
   const graceMs = shutdownDelayMs + shutdownTimeoutMs + 5000
   const runDir = defaultRunDir(env, options.runDir)
   await mkdir(runDir, { recursive: true })
-  // On one machine the runner keeps the sessions' secret where embedded mode keeps it.
+  // On one machine the runner keeps the sessions' secret and the staff token where embedded mode
+  // keeps them.
   const dataDir = env.CAFE_DATA_DIR === ':memory:' ? undefined : resolve(env.CAFE_DATA_DIR ?? 'data')
   if (dataDir) await mkdir(dataDir, { recursive: true })
-  env = withLocalSecrets(env, dataDir)
+  const secrets = withLocalSecrets(env, dataDir)
+  env = secrets.env
   const replicasFile = join(runDir, 'replicas.json')
   const log = logger.child({ component: 'runner' })
   const urlOf = (port: number) => `http://127.0.0.1:${port}`
@@ -188,6 +192,7 @@ export async function startDistributed(
   const system: DistributedSystem = {
     url: urlOf(Number(env.GATEWAY_PORT ?? GATEWAY_PORT)),
     runDir,
+    staffToken: secrets.staffToken,
     status: () =>
       Object.fromEntries(
         [...slots].map(([name, list]) => [

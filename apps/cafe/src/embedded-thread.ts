@@ -1,5 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import { createLogger, openLocalBus, type RunningService, startService } from '@cafeteria/platform'
+import {
+  ConfigError,
+  createLogger,
+  openLocalBus,
+  type RunningService,
+  startService,
+} from '@cafeteria/platform'
 import { findService } from './services.ts'
 
 /**
@@ -22,7 +28,7 @@ export type ThreadCommand = { readonly stop: string | '*' }
 export type ThreadReport =
   | { readonly started: ReadonlyArray<{ name: string; url: string; host: string }> }
   | { readonly stopped: string | '*' }
-  | { readonly failed: string }
+  | { readonly failed: string; readonly problems?: readonly string[] }
 
 const plan = workerData as ThreadPlan
 const port = parentPort
@@ -78,7 +84,11 @@ port.on('message', (command: ThreadCommand) => {
 start().then(
   () => report({ started: running.map(({ name, url, host }) => ({ name, url, host })) }),
   async (error: unknown) => {
-    report({ failed: String((error as Error)?.stack ?? error) })
+    // A bad setting is told as the main thread tells its own: the problems, not a stack.
+    report({
+      failed: String((error as Error)?.stack ?? error),
+      ...(error instanceof ConfigError && { problems: error.problems }),
+    })
     await stop('*').catch(() => {})
   },
 )

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Bus, Checkpointer, Env, Logger, RunningService } from '@cafeteria/platform'
 import { ConfigError } from '@cafeteria/platform/config'
-import { withLocalSecrets } from './secrets.ts'
+import { type KeptToken, withLocalSecrets } from './secrets.ts'
 import { type RunningThread, startThread } from './thread.ts'
 
 export type EmbeddedService = Pick<RunningService, 'name' | 'url' | 'host' | 'stop'>
@@ -14,6 +14,8 @@ export interface EmbeddedSystem {
   /** How many threads the services are spread over. */
   readonly threads: number
   readonly running: readonly EmbeddedService[]
+  /** The staff token this run made or kept (none given, not in open mode), for the banner. */
+  readonly staffToken: KeptToken | undefined
   stop(): Promise<void>
 }
 
@@ -51,7 +53,8 @@ export async function startEmbedded(
   const memory = setting === ':memory:'
   const dataDir = memory ? undefined : resolve(setting)
   if (dataDir) mkdirSync(dataDir, { recursive: true })
-  env = withLocalSecrets(env, dataDir)
+  const secrets = withLocalSecrets(env, dataDir)
+  env = secrets.env
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ':memory:')
   const sync = env.SQLITE_SYNC === 'full' ? 'full' : 'normal'
   const threads = threadCount(env, { memory, decorated: Boolean(options.decorateBus) })
@@ -136,7 +139,7 @@ export async function startEmbedded(
         ['bus', ...services.map((s) => s.definition.name)].map(file),
         CHECKPOINT_EVERY_MS,
       )
-    return { url: gateway.url, dataDir, threads, running, stop }
+    return { url: gateway.url, dataDir, threads, running, staffToken: secrets.staffToken, stop }
   } catch (error) {
     await stop()
     throw error

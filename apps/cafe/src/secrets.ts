@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Env } from '@cafeteria/platform/config'
+import { configReader, type Env } from '@cafeteria/platform/config'
+import { staffTokenSetting } from '@cafeteria/platform/staff-token'
 
 /**
  * A secret a local run makes for itself when the environment gives none: kept in the data
@@ -27,8 +28,38 @@ export function keptSecret(dataDir: string | undefined, file: string): string {
   }
 }
 
-/** The environment with `AUTH_SECRET` filled in from the data directory when it names none. */
-export function withLocalSecrets(env: Env, dataDir: string | undefined): Env {
-  if (env.AUTH_SECRET || env.AUTH_SECRET_FILE) return env
-  return { ...env, AUTH_SECRET: keptSecret(dataDir, 'auth-secret') }
+/** A staff token a local run made (or found where it keeps them), to be shown at start. */
+export interface KeptToken {
+  readonly token: string
+  /** Where it is kept; undefined in memory, where a run makes a new one. */
+  readonly file: string | undefined
+}
+
+export interface LocalSecrets {
+  readonly env: Env
+  /** Undefined when the environment gives one, and in open mode, which takes none of its own. */
+  readonly staffToken: KeptToken | undefined
+}
+
+/** The file in the data directory; `STAFF_TOKEN_FILE` is the setting that names one of your own. */
+const KEPT_STAFF_TOKEN = 'staff-token'
+
+/**
+ * The environment with what the environment does not name filled in from the data directory:
+ * `AUTH_SECRET`, and, outside open mode, `STAFF_TOKEN`, so the barista's routes are locked from
+ * the first start with a token the banner shows. A bad `OPEN_API` or a short `STAFF_TOKEN` stops
+ * here, before anything starts.
+ */
+export function withLocalSecrets(env: Env, dataDir: string | undefined): LocalSecrets {
+  const read = configReader(env)
+  const open = read.bool('OPEN_API', false)
+  const given = staffTokenSetting(read)
+  read.done()
+  const filled: Record<string, string | undefined> = { ...env }
+  if (!env.AUTH_SECRET && !env.AUTH_SECRET_FILE) filled.AUTH_SECRET = keptSecret(dataDir, 'auth-secret')
+  // Open mode keeps the original's open barista routes unless a token is given.
+  if (open || given !== undefined) return { env: filled, staffToken: undefined }
+  const token = keptSecret(dataDir, KEPT_STAFF_TOKEN)
+  filled.STAFF_TOKEN = token
+  return { env: filled, staffToken: { token, file: dataDir && join(dataDir, KEPT_STAFF_TOKEN) } }
 }

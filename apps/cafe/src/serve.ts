@@ -5,6 +5,7 @@ import {
   type Env,
   type Logger,
   type RunningService,
+  requireStaffToken,
   startService,
 } from '@cafeteria/platform'
 import { findService, GATEWAY_PORT } from './services.ts'
@@ -37,6 +38,7 @@ export async function serveOne(
   const stream = read.string('NATS_STREAM', 'CAFE')
   // How long a message handed to a consumer that died waits before another one gets it.
   const ackWaitMs = read.int('NATS_ACK_WAIT_MS', 30_000, { min: 1000 })
+  if (entry.definition.staff) requireStaffToken(read)
   read.done()
   const bus = await connectJetStream({
     servers,

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '@cafeteria/platform'
+import { ConfigError } from '@cafeteria/platform/config'
 import { sibling } from '@cafeteria/platform/modules'
 import type { ThreadCommand, ThreadPlan, ThreadReport } from './embedded-thread.ts'
 
@@ -33,7 +34,9 @@ export async function startThread(plan: ThreadPlan, logger: Logger): Promise<Run
       waiting.get(report.stopped)?.resolve()
       waiting.delete(report.stopped)
     } else {
-      const error = new Error(`embedded thread failed: ${report.failed}`)
+      const error = report.problems
+        ? new ConfigError(report.problems)
+        : new Error(`embedded thread failed: ${report.failed}`)
       starting.reject(error)
       for (const w of waiting.values()) w.reject(error)
       waiting.clear()

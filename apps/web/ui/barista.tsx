@@ -7,7 +7,7 @@ import { LiveBadge, Shell, timeOf } from './shell.tsx'
 
 const TOKEN = 'cafe.staffToken'
 
-/** The counter screen: tickets oldest first, accept and finish them; needs the staff token if set. */
+/** The counter screen: tickets oldest first, phones masked; accept and finish them with the staff token. */
 export function Barista() {
   const { lang, t } = useLang()
   const [token, setToken] = useState(sessionStorage.getItem(TOKEN) ?? '')
@@ -15,6 +15,8 @@ export function Barista() {
   const [state, setState] = useState<LiveState>('connecting')
   const [problem, setProblem] = useState<Problem | undefined>()
   const [busy, setBusy] = useState<number | undefined>()
+  // Seconds to wait after too many wrong tokens from this address (the server answers 429).
+  const [limited, setLimited] = useState<number | undefined>()
   const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {}
 
   // Asked first, so a missing or wrong token shows the prompt rather than a refused stream.
@@ -23,6 +25,9 @@ export function Barista() {
     let gone = false
     void request<{ granted: boolean }>('GET', '/drinks/board/access', { headers: auth }).then((answer) => {
       if (gone) return
+      const refused = !answer.ok && answer.problem.status === 429
+      setLimited(refused ? (answer.problem.retryAfterSeconds ?? 60) : undefined)
+      if (refused) return setState('unauthorized')
       if (answer.ok && !answer.body.granted) return setState('unauthorized')
       stop = follow('/drinks/board/stream', { headers: auth, on: { board: setBoard }, state: setState })
     })
@@ -55,7 +60,7 @@ export function Barista() {
   if (state === 'unauthorized') {
     return (
       <Shell title={t('barista')} actions={forget}>
-        <TokenForm wrong={token !== ''} save={save} />
+        <TokenForm wrong={token !== ''} limited={limited} save={save} />
       </Shell>
     )
   }
@@ -127,7 +132,7 @@ export function Barista() {
   )
 }
 
-function TokenForm(props: { wrong: boolean; save: (token: string) => void }) {
+function TokenForm(props: { wrong: boolean; limited: number | undefined; save: (token: string) => void }) {
   const { t } = useLang()
   const [value, setValue] = useState('')
   return (
@@ -140,9 +145,9 @@ function TokenForm(props: { wrong: boolean; save: (token: string) => void }) {
     >
       <h2>{t('tokenTitle')}</h2>
       <p>{t('tokenPrompt')}</p>
-      {props.wrong && (
+      {(props.wrong || props.limited !== undefined) && (
         <p class="problem" role="alert">
-          {t('tokenWrong')}
+          {props.limited === undefined ? t('tokenWrong') : t('tokenLimited', { seconds: props.limited })}
         </p>
       )}
       <label for="token">{t('tokenTitle')}</label>

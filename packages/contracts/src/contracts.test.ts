@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { decodeEvent, normalizePhoneNumber, wholeNumber } from './index.ts'
+import { decodeEvent, maskPhoneNumber, normalizePhoneNumber, wholeNumber } from './index.ts'
 
 describe('phone numbers', () => {
   test('Korean mobile numbers are accepted with or without hyphens and stored as digits', () => {
@@ -20,6 +20,10 @@ describe('phone numbers', () => {
     ]) {
       assert.equal(normalizePhoneNumber(bad), undefined, bad)
     }
+  })
+  test('staff see the last 4 digits only, the length kept', () => {
+    assert.equal(maskPhoneNumber('01012345679'), '*******5679')
+    assert.equal(maskPhoneNumber('0111234567'), '******4567')
   })
 })
 

@@ -14,6 +14,15 @@ export function normalizePhoneNumber(raw: string): string | undefined {
   return trimmed.replaceAll('-', '')
 }
 
+/**
+ * A phone number as staff see it and logs may write it: the last 4 digits, the rest masked
+ * (`*******5679`), the length kept. The barista calls out a ticket by its last digits; the whole
+ * number is the customer's, and a counter screen is seen by anyone passing by.
+ */
+export function maskPhoneNumber(phoneNumber: string): string {
+  return phoneNumber.slice(-4).padStart(phoneNumber.length, '*')
+}
+
 export const PHONE_NUMBER_RULE = 'must be a Korean mobile number such as 010-1234-5678'
 
 /** A resource id in a path or query: a positive whole number. */

@@ -10,12 +10,12 @@ import {
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import { decide } from './domain.ts'
+import { type Drink, decide } from './domain.ts'
 import { drinkFeeds, liveRoutes } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
 import { staffCheck } from './staff.ts'
 import { type DrinkTables, findByOrderId, findDrink, listDrinks, saveDrink } from './store.ts'
-import { drinkView as view } from './views.ts'
+import { drinkView } from './views.ts'
 
 const Status = Type.Union([
   Type.Literal('PaymentApproved'),
@@ -26,7 +26,7 @@ const Status = Type.Union([
 const DrinkView = Type.Object({
   id: Type.Integer(),
   orderId: Type.Integer(),
-  phoneNumber: Type.String(),
+  phoneNumber: Type.String({ description: 'the last 4 digits, the rest masked (whole in open mode)' }),
   productName: Type.String(),
   qty: Type.Integer(),
   status: Status,
@@ -35,13 +35,22 @@ const DrinkView = Type.Object({
 const Drinks = HalCollectionSchema('drinks', DrinkView)
 const Id = EntityId
 
-/** One staff check per running service: the routes and the platform's guard share it. */
+/** What a staff route may answer besides its own: no token or a wrong one, too many wrong ones. */
+const StaffProblems = { 401: ProblemSchema, 429: ProblemSchema }
+
+/** One staff check per running service: the routes and the platform's guard share it (and its counts). */
 export const staffOf = perService((ctx: ServiceContext<DrinkTables, DrinkSettings>) =>
-  staffCheck(ctx.config.staffToken, ctx.log),
+  staffCheck({
+    token: ctx.config.staffToken,
+    open: ctx.access.open,
+    failuresPerMinute: ctx.config.staffFailuresPerMinute,
+    log: ctx.log,
+  }),
 )
 
 export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>) {
   const feeds = drinkFeeds(ctx)
+  const view = (drink: Drink) => drinkView(drink, ctx.access.open ? 'whole' : 'masked')
   liveRoutes(app, ctx, staffOf(ctx))
 
   app.get(
@@ -60,7 +69,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
             description: 'list tickets with an id above this',
           }),
         }),
-        response: { 200: Drinks, 400: ProblemSchema },
+        response: { 200: Drinks, 400: ProblemSchema, ...StaffProblems },
       },
     },
     async (request) => {
@@ -77,7 +86,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
       schema: {
         summary: 'One drink ticket',
         params: Type.Object({ id: Id }),
-        response: { 200: DrinkView, 404: ProblemSchema },
+        response: { 200: DrinkView, 400: ProblemSchema, 404: ProblemSchema, ...StaffProblems },
       },
     },
     async (request) => {
@@ -94,7 +103,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
       schema: {
         summary: "An order's drink tickets",
         querystring: Type.Object({ orderId: Id }),
-        response: { 200: Drinks },
+        response: { 200: Drinks, 400: ProblemSchema, ...StaffProblems },
       },
     },
     async (request) =>
@@ -107,7 +116,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
       config: { access: 'staff' },
       schema: {
         summary:
-          'Barista: accept (Receipted), then finish (Made) a ticket; needs the staff token when one is set',
+          'Barista: accept (Receipted), then finish (Made) a ticket; needs the staff token (but in open mode without one)',
         params: Type.Object({ id: Id }),
         body: Type.Object({
           status: Type.String({ minLength: 1, maxLength: 40, description: '"Receipted", then "Made"' }),
@@ -115,9 +124,9 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
         response: {
           200: DrinkView,
           400: ProblemSchema,
-          401: ProblemSchema,
           404: ProblemSchema,
           409: ProblemSchema,
+          ...StaffProblems,
         },
       },
     },

@@ -3,11 +3,12 @@ import { after, before, describe, test } from 'node:test'
 import { openEvents } from '../../../test/support/sse.ts'
 import { call, order, startInMemorySystem, waitFor } from '../../../test/support/system.ts'
 
-const STAFF = { authorization: 'Bearer counter-secret' }
+const STAFF_TOKEN = 'counter-secret-of-the-live-tests'
+const STAFF = { authorization: `Bearer ${STAFF_TOKEN}` }
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 let drinkUrl: string
 before(async () => {
-  system = await startInMemorySystem({ STAFF_TOKEN: 'counter-secret', QUEUE_DEFAULT_MAKE_SECONDS: '100' })
+  system = await startInMemorySystem({ STAFF_TOKEN, QUEUE_DEFAULT_MAKE_SECONDS: '100' })
   drinkUrl = system.serviceUrl('drink')
 })
 after(() => system.stop())
@@ -81,7 +82,7 @@ describe('the barista (staff token)', () => {
     const attempts: Record<string, string>[] = [
       {},
       { authorization: 'Bearer wrong' },
-      { authorization: 'counter-secret' },
+      { authorization: STAFF_TOKEN },
     ]
     for (const headers of attempts) {
       const board = await call(`${system.url}/drinks/board/stream`, { headers })

@@ -125,8 +125,12 @@ export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
     {
       config: { access: 'public' },
       schema: {
-        summary: 'Barista: whether a staff token is needed, and whether the one sent is right (never 401)',
-        response: { 200: Type.Object({ tokenRequired: Type.Boolean(), granted: Type.Boolean() }) },
+        summary:
+          'Barista: whether a staff token is needed, and whether the one sent is right (never 401; a wrong token counts as a failed check, 429 after too many)',
+        response: {
+          200: Type.Object({ tokenRequired: Type.Boolean(), granted: Type.Boolean() }),
+          429: ProblemSchema,
+        },
       },
     },
     async (request) => staff.access(request),
@@ -138,10 +142,11 @@ export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
       config: { access: 'staff' },
       schema: {
         summary:
-          'Barista: the board as Server-Sent Events (`event: board`); needs the staff token when one is set',
+          'Barista: the board as Server-Sent Events (`event: board`), phone numbers masked; needs the staff token (but in open mode without one)',
         response: {
           200: EventStream('`event: board`: {queue, tickets (oldest first), recent (finished or cancelled)}'),
           401: ProblemSchema,
+          429: ProblemSchema,
         },
       },
     },

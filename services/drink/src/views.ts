@@ -1,3 +1,4 @@
+import { maskPhoneNumber } from '@cafeteria/contracts'
 import type { ServiceContext } from '@cafeteria/platform'
 import type { Drink } from './domain.ts'
 import {
@@ -20,10 +21,15 @@ import {
 
 type Context = ServiceContext<DrinkTables, DrinkSettings>
 
-export const drinkView = (d: Drink) => ({
+/**
+ * A ticket as staff see it: the phone number masked to its last 4 digits. In open mode the
+ * tickets of `GET /drinks` show it whole, as the original's walkthrough does; the board never
+ * does: it stands on the counter, where anyone passing reads it.
+ */
+export const drinkView = (d: Drink, phone: 'masked' | 'whole' = 'masked') => ({
   id: d.id,
   orderId: d.orderId,
-  phoneNumber: d.phoneNumber,
+  phoneNumber: phone === 'whole' ? d.phoneNumber : maskPhoneNumber(d.phoneNumber),
   productName: d.productName,
   qty: d.qty,
   status: d.status,
@@ -69,7 +75,7 @@ export async function readBoard(ctx: Context) {
   ])
   return {
     queue: estimate(queue),
-    tickets: tickets.map(drinkView),
+    tickets: tickets.map((d) => drinkView(d)),
     recent: closed.map((d) => ({ ...drinkView(d), statusTime: d.statusTime.toISOString() })),
   }
 }

@@ -2,6 +2,7 @@ import { readMenu } from '@cafeteria/contracts'
 import {
   accessSettings,
   boundAddress,
+  CLIENT_ADDRESS_HEADER,
   configReader,
   createHttpApp,
   createServiceMetrics,
@@ -116,6 +117,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         // One request id in the gateway's access line and the service's.
         rewriteRequestHeaders: (request, headers) => {
           headers['x-request-id'] = request.id
+          // The client's address, whatever the client said it was: failed checks count per address.
+          headers[CLIENT_ADDRESS_HEADER] = request.ip
           // The service's span continues the gateway's trace.
           request.traceSpan?.inject(headers)
           return headers

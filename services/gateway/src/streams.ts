@@ -1,4 +1,4 @@
-import { type Balancer, type Logger, neverReached, problem } from '@cafeteria/platform'
+import { type Balancer, CLIENT_ADDRESS_HEADER, type Logger, neverReached, problem } from '@cafeteria/platform'
 import type { FastifyInstance } from 'fastify'
 import { Pool } from 'undici'
 import type { Upstream } from './routes.ts'
@@ -52,7 +52,10 @@ export function registerStreams(
 
   for (const route of streamRoutes) {
     app.get(route.path, { schema: { hide: true } }, async (request, reply) => {
-      const headers: Record<string, string> = { 'x-request-id': String(request.id) }
+      const headers: Record<string, string> = {
+        'x-request-id': String(request.id),
+        [CLIENT_ADDRESS_HEADER]: request.ip,
+      }
       for (const name of REQUEST_HEADERS) {
         const value = request.headers[name]
         if (typeof value === 'string') headers[name] = value

@@ -43,7 +43,10 @@ export function accessSettings(read: ConfigReader): AccessSettings {
   return { open, secret: raw === undefined ? undefined : Buffer.from(raw, 'utf8') }
 }
 
-/** Checks the staff token of a request (the drink service's barista routes); throws a 401 problem. */
+/**
+ * Checks the staff token of a request (the drink service's barista routes); throws a 401 problem,
+ * or 429 after too many wrong tokens from the same address.
+ */
 export type StaffGuard = (request: FastifyRequest) => Promise<void> | void
 
 const unguarded = new Set(['/health/live', '/health/ready', '/metrics', '/openapi.json'])
@@ -63,7 +66,8 @@ export function guardRoute(
     if (unguarded.has(route.url) || route.url.startsWith('/docs')) return
     throw new Error(`${route.method} ${route.url} does not say who may call it (config.access)`)
   }
-  // Open mode opens customer routes; staff routes stay the staff guard's call (open without a token).
+  // Open mode opens customer routes; staff routes stay the staff guard's call (open only in open
+  // mode without a token).
   if (access === 'service' || (settings.open && access !== 'staff')) return
   const now = options.now ?? (() => new Date())
   const guard =
