@@ -29,6 +29,7 @@ const DrinkView = Type.Object({
   phoneNumber: Type.String({ description: 'the last 4 digits, the rest masked (whole in open mode)' }),
   productName: Type.String(),
   qty: Type.Integer(),
+  amt: Type.Union([Type.Integer(), Type.Null()], { description: 'what the order was paid, in won' }),
   status: Status,
   createTime: Type.String({ format: 'date-time' }),
 })

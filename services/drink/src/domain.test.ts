@@ -16,12 +16,13 @@ const waiting: Drink = { id: 1, ...ticketFor(ordered, now) }
 const about = { phoneNumber: '01012345679', productName: 'latte', qty: 2 }
 
 describe('drink ticket', () => {
-  test('given a paid order, when the drink service hears Ordered, then a waiting ticket holds product, qty and phone', () => {
+  test('given a paid order, when the drink service hears Ordered, then a waiting ticket holds product, qty, amount and phone', () => {
     assert.deepEqual(ticketFor(ordered, now), {
       orderId: 5,
       phoneNumber: '01012345679',
       productName: 'latte',
       qty: 2,
+      amt: 900,
       status: 'PaymentApproved',
       cancelRefused: false,
       createTime: now,

@@ -13,6 +13,8 @@ export interface Drink {
   readonly phoneNumber: string
   readonly productName: string
   readonly qty: number
+  /** What the order was paid (the menu's price × qty); null on tickets older than the field. */
+  readonly amt: number | null
   readonly status: DrinkStatus
   /** A cancel was refused (and announced) once already: the order is cancelled at most once. */
   readonly cancelRefused: boolean
@@ -96,6 +98,7 @@ export const ticketFor = (event: EventOf<'Ordered'>, now: Date): Omit<Drink, 'id
   phoneNumber: event.data.phoneNumber,
   productName: event.data.productName,
   qty: event.data.qty,
+  amt: event.data.amt,
   status: 'PaymentApproved',
   cancelRefused: false,
   createTime: now,
@@ -113,6 +116,7 @@ export const canceledTicketFor = (event: EventOf<'OrderCanceled'>, now: Date): O
   phoneNumber: event.data.phoneNumber,
   productName: event.data.productName,
   qty: event.data.qty,
+  amt: event.data.amt,
   status: 'DrinkCanceled',
   cancelRefused: false,
   createTime: now,

@@ -66,8 +66,8 @@ for (const storage of ['sqlite', 'postgres'] as Storage[]) {
       const [ticket, ...more] = await ticketsOf(f, 1)
       assert.deepEqual(more, [])
       assert.deepEqual(
-        [ticket.orderId, ticket.phoneNumber, ticket.productName, ticket.qty, ticket.status],
-        [1, phoneNumber, 'latte', 2, 'PaymentApproved'],
+        [ticket.orderId, ticket.phoneNumber, ticket.productName, ticket.qty, ticket.amt, ticket.status],
+        [1, phoneNumber, 'latte', 2, 900, 'PaymentApproved'],
       )
       const queue = (await f.http('GET', '/drinks?status=PaymentApproved')).body._embedded.drinks
       assert.deepEqual(

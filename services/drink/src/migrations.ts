@@ -37,4 +37,11 @@ export const migrations: readonly ServiceMigration[] = [
       await db.schema.createIndex('drink_status_time').on('drink').column('status_time').execute()
     },
   },
+  {
+    name: '004_ticket_amount',
+    async up(db) {
+      // What the customer paid, for the barista's board. Null on tickets from before it was kept.
+      await db.schema.alterTable('drink').addColumn('amt', 'bigint').execute()
+    },
+  },
 ]

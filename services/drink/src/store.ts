@@ -9,6 +9,7 @@ export interface DrinkTables {
     phone_number: string
     product_name: string
     qty: number
+    amt: number | string | null
     status: string
     cancel_refused: Generated<boolean | number>
     create_time: Date | string
@@ -27,6 +28,7 @@ const toDrink = (row: Selectable<DrinkTables['drink']>): Drink => ({
   phoneNumber: row.phone_number,
   productName: row.product_name,
   qty: row.qty,
+  amt: row.amt === null ? null : Number(row.amt),
   status: row.status as DrinkStatus,
   cancelRefused: Boolean(row.cancel_refused),
   createTime: new Date(toIso(row.create_time)),
@@ -43,6 +45,7 @@ export async function createTicket(db: Db, dialect: Dialect, drink: Omit<Drink, 
     phone_number: drink.phoneNumber,
     product_name: drink.productName,
     qty: drink.qty,
+    amt: drink.amt,
     status: drink.status,
     create_time: drink.createTime,
     status_time: drink.statusTime,

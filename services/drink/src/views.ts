@@ -32,6 +32,7 @@ export const drinkView = (d: Drink, phone: 'masked' | 'whole' = 'masked') => ({
   phoneNumber: phone === 'whole' ? d.phoneNumber : maskPhoneNumber(d.phoneNumber),
   productName: d.productName,
   qty: d.qty,
+  amt: d.amt,
   status: d.status,
   createTime: d.createTime.toISOString(),
 })
