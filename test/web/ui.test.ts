@@ -89,6 +89,7 @@ describe('a drink from order to pick-up', () => {
     // The counter screen shows the quantity and the phone's last digits, never the whole number.
     const ticket = (await barista.locator(`li.ticket[data-order="${orderId}"]`).textContent()) ?? ''
     assert.match(ticket, /카페라테 × 2/)
+    assert.match(ticket, /10,000원/)
     assert.match(ticket, /···0001/)
     assert.doesNotMatch((await barista.content()).replaceAll('-', ''), /01070000001/)
     await shoot(barista, 'barista-board')

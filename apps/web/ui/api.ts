@@ -101,6 +101,8 @@ export interface Ticket {
   readonly phoneNumber: string
   readonly productName: string
   readonly qty: number
+  /** What the order was paid; null on tickets from before it was kept. */
+  readonly amt: number | null
   readonly status: 'PaymentApproved' | 'Receipted' | 'Made' | 'DrinkCanceled'
   readonly createTime: string
   readonly statusTime?: string

@@ -3,7 +3,7 @@ import { type BoardView, type Problem, request, type Ticket } from './api.ts'
 import { useLang } from './lang.ts'
 import { follow, type LiveState } from './live.ts'
 import { minutesOf } from './order.ts'
-import { LiveBadge, Shell, timeOf } from './shell.tsx'
+import { LiveBadge, Shell, timeOf, won } from './shell.tsx'
 
 const TOKEN = 'cafe.staffToken'
 
@@ -78,7 +78,7 @@ export function Barista() {
             <div>
               <span class="order-id">#{k.orderId}</span> <strong>{k.productName}</strong> × {k.qty}
               <div class="meta">
-                ···{k.phoneNumber.slice(-4)} ·{' '}
+                ···{k.phoneNumber.slice(-4)} · {k.amt !== null && <>{won(t, k.amt)} · </>}
                 <time dateTime={k.createTime}>{timeOf(k.createTime, lang)}</time>
               </div>
             </div>
