@@ -86,7 +86,7 @@ describe('a drink from order to pick-up', () => {
     await barista.getByLabel('직원 토큰').fill(STAFF_TOKEN)
     await barista.getByRole('button', { name: '확인' }).click()
     await barista.getByRole('button', { name: `접수 #${orderId} 카페라테` }).waitFor()
-    // The counter screen shows the quantity and the phone's last digits, never the whole number.
+    // The counter screen shows the quantity, the amount and the phone's last digits, never the whole number.
     const ticket = (await barista.locator(`li.ticket[data-order="${orderId}"]`).textContent()) ?? ''
     assert.match(ticket, /카페라테 × 2/)
     assert.match(ticket, /10,000원/)
