@@ -2,26 +2,37 @@ import assert from 'node:assert/strict'
 import { after, afterEach, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { ensureBuilt } from '../../apps/web/build.ts'
+import { type PhoneInbox, signIn, startPhoneInbox } from '../support/customer.ts'
 import { call, startInMemorySystem, waitFor } from '../support/system.ts'
 import { launch, openPage, shoot, viewports } from './browser.ts'
+import { signInPage } from './sign-in-page.ts'
 
 /**
  * The screens in a real browser (the Chromium browser.ts picks) against the whole system in this process:
- * a customer on a phone, a barista at a counter tablet, each in a browser context of its own.
+ * a customer on a phone, signed in with a code sent to it, a barista at a counter tablet, each in a
+ * browser context of its own. The last test runs the original's open API, where phones are typed in.
  */
 const STAFF_TOKEN = 'counter-7-token-for-the-browser'
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
+let inbox: PhoneInbox
 let browser: Browser
 const errors: string[][] = []
 
 before(async () => {
   await ensureBuilt()
-  system = await startInMemorySystem({ STAFF_TOKEN, QUEUE_DEFAULT_MAKE_SECONDS: '150' })
+  inbox = await startPhoneInbox()
+  system = await startInMemorySystem({
+    OPEN_API: 'false',
+    ...inbox.env,
+    STAFF_TOKEN,
+    QUEUE_DEFAULT_MAKE_SECONDS: '150',
+  })
   browser = await launch()
 })
 after(async () => {
   await browser?.close()
   await system?.stop()
+  await inbox?.close()
 })
 afterEach(() => {
   const seen = errors.splice(0).flat()
@@ -35,8 +46,19 @@ async function device(viewport = viewports.phone) {
 }
 
 const staff = { authorization: `Bearer ${STAFF_TOKEN}` }
-const place = (phoneNumber: string, productName = '아메리카노', amt = 4500) =>
-  call(`${system.url}/orders`, { method: 'POST', json: { phoneNumber, productName, qty: 1, amt } })
+// One API session per phone: each sign-in spends one of the phone's few codes.
+const sessions = new Map<string, Promise<Record<string, string>>>()
+function asCustomer(phoneNumber: string): Promise<Record<string, string>> {
+  const known = sessions.get(phoneNumber) ?? signIn(system.url, inbox, phoneNumber).then((s) => s.headers)
+  sessions.set(phoneNumber, known)
+  return known
+}
+const place = async (phoneNumber: string, productName = '아메리카노', amt = 4500) =>
+  call(`${system.url}/orders`, {
+    method: 'POST',
+    json: { productName, qty: 1, amt },
+    headers: await asCustomer(phoneNumber),
+  })
 const ticketOf = (orderId: number) =>
   waitFor(
     async () =>
@@ -44,11 +66,16 @@ const ticketOf = (orderId: number) =>
         ._embedded.drinks[0],
   )
 
-async function myPage(phone: string, viewport = viewports.phone): Promise<Page> {
+/** A customer's phone, signed in, at `path`. */
+async function signedIn(phone: string, path = '/', viewport = viewports.phone): Promise<Page> {
   const page = await device(viewport)
-  await page.goto(`${system.url}/#/mypage`)
-  await page.getByLabel('휴대폰 번호').fill(phone)
-  await page.getByRole('button', { name: '조회' }).click()
+  await page.goto(`${system.url}${path}`)
+  await signInPage(page, inbox, phone)
+  return page
+}
+
+async function myPage(phone: string, viewport = viewports.phone): Promise<Page> {
+  const page = await signedIn(phone, '/#/mypage', viewport)
   await page.getByText('실시간 연결됨').waitFor()
   return page
 }
@@ -57,11 +84,9 @@ const card = (page: Page, orderId: number) => page.locator(`li.order-card[data-o
 
 describe('a drink from order to pick-up', () => {
   test('the customer orders; the barista accepts and finishes; My Page follows each step without a reload', async () => {
-    const customer = await device()
-    await customer.goto(`${system.url}/`)
+    const customer = await signedIn('010-7000-0001')
     await customer.getByLabel('카페라테').check()
     await customer.getByRole('button', { name: '한 잔 더하기' }).click()
-    await customer.getByLabel('휴대폰 번호').fill('010-7000-0001')
     await customer.getByText('합계 10,000원').waitFor()
     await customer.getByText('예상 대기 약 3분').waitFor()
     await shoot(customer, 'customer-order')
@@ -146,22 +171,20 @@ describe('cancelling', () => {
 })
 
 describe('input', () => {
-  test('bad input is named next to its field, and nothing is sent', async () => {
-    const customer = await device()
+  test('bad input is named next to its field, and nothing is sent; no phone number is asked', async () => {
+    const customer = await signedIn('01070000007')
     const orders: string[] = []
     customer.on('request', (request) => {
       if (request.url().endsWith('/orders')) orders.push(request.method())
     })
-    await customer.goto(`${system.url}/`)
     await customer.getByRole('button', { name: '주문하고 결제하기' }).click()
     await customer.getByText('메뉴를 골라 주세요.').waitFor()
-    await customer.getByText('휴대폰 번호를 확인해 주세요 (예: 010-1234-5678).').waitFor()
+    assert.equal(await customer.getByLabel('휴대폰 번호').count(), 0, 'the session names the customer')
     await customer.getByLabel('바닐라라테').check()
     await customer.getByLabel('수량').fill('0')
-    await customer.getByLabel('휴대폰 번호').fill('02-123-4567')
     await customer.getByRole('button', { name: '주문하고 결제하기' }).click()
-    await customer.getByText('수량은 1잔부터 1000잔까지입니다.').waitFor()
-    assert.equal(await customer.getByLabel('휴대폰 번호').getAttribute('aria-invalid'), 'true')
+    await customer.getByText('수량은 1잔부터 20잔까지입니다.').waitFor()
+    assert.equal(await customer.getByLabel('수량').getAttribute('aria-invalid'), 'true')
     assert.equal(
       await customer.evaluate(() => (globalThis as any).document.activeElement?.id),
       'qty',
@@ -171,15 +194,15 @@ describe('input', () => {
   })
 
   test('a double click orders once: the button waits, the key is the same', async () => {
-    const customer = await device()
-    await customer.goto(`${system.url}/`)
+    const customer = await signedIn('01070000004')
     await customer.getByLabel('콜드브루').check()
-    await customer.getByLabel('휴대폰 번호').fill('01070000004')
     await customer.getByRole('button', { name: '주문하고 결제하기' }).dblclick()
     await customer.getByText(/주문 #\d+ 완료/).waitFor()
     await new Promise((r) => setTimeout(r, 500))
     const pages = await waitFor(async () => {
-      const answer = await call(`${system.url}/mypages/search/findByPhoneNumber?phoneNumber=01070000004`)
+      const answer = await call(`${system.url}/mypages/search/findByPhoneNumber`, {
+        headers: await asCustomer('01070000004'),
+      })
       return answer.body.length > 0 && answer.body
     })
     assert.equal(pages.length, 1)
@@ -187,18 +210,17 @@ describe('input', () => {
 })
 
 describe('languages and screens', () => {
-  test('English on request, remembered; the board and My Page fit a tablet', async () => {
-    const customer = await device()
-    await customer.goto(`${system.url}/`)
+  test('English on request, remembered, signed in across a reload; the board and My Page fit a tablet', async () => {
+    const customer = await signedIn('010-7000-0005')
     await customer.getByRole('button', { name: 'English' }).click()
     await customer.getByRole('button', { name: 'Order and pay' }).waitFor()
     assert.equal(await customer.evaluate(() => (globalThis as any).document.documentElement.lang), 'en')
     await customer.getByLabel('Caffè latte').check()
-    await customer.getByLabel('Mobile number').fill('010-7000-0005')
     await customer.getByText('Total ₩5,000').waitFor()
     await shoot(customer, 'customer-order-en')
     await customer.reload()
     await customer.getByRole('button', { name: 'Order and pay' }).waitFor()
+    await customer.getByRole('button', { name: 'Sign out' }).waitFor()
 
     const tablet = await myPage('01070000001', viewports.tablet)
     await tablet.getByText('Your Order is Made').waitFor()
@@ -216,8 +238,9 @@ describe('languages and screens', () => {
   })
 
   test('the order screen works from the keyboard alone', async () => {
-    const customer = await device()
-    await customer.goto(`${system.url}/`)
+    const customer = await signedIn('01070000006')
+    // A fresh load, as a returning customer has: the focus starts at the top.
+    await customer.reload()
     await customer.getByLabel('아메리카노').waitFor()
     const focused = async () =>
       customer.evaluate(
@@ -227,6 +250,8 @@ describe('languages and screens', () => {
       )
     await customer.keyboard.press('Tab') // skip link
     assert.equal(await focused(), '본문으로 건너뛰기')
+    await customer.keyboard.press('Tab') // sign out
+    assert.equal(await focused(), '로그아웃')
     await customer.keyboard.press('Tab') // language
     await customer.keyboard.press('Tab') // 주문하기
     await customer.keyboard.press('Tab') // 마이페이지
@@ -238,9 +263,41 @@ describe('languages and screens', () => {
     assert.equal(await focused(), 'qty')
     await customer.keyboard.press('Tab') // +
     await customer.keyboard.press('Enter')
-    await customer.keyboard.press('Tab') // phone
-    await customer.keyboard.type('01070000006')
+    await customer.keyboard.press('Tab') // order and pay
     await customer.keyboard.press('Enter')
     await customer.getByText(/주문 #\d+ 완료: 카페라테 2잔, 10,000원/).waitFor()
+  })
+})
+
+describe('open mode (OPEN_API=true), the original’s API', () => {
+  let open: Awaited<ReturnType<typeof startInMemorySystem>>
+  before(async () => {
+    open = await startInMemorySystem({ OPEN_API: 'true' })
+  })
+  after(() => open?.stop())
+
+  test('no sign-in: the order takes a phone number, checked beside its field, and My Page looks one up', async () => {
+    const customer = await device()
+    await customer.goto(`${open.url}/`)
+    await customer.getByLabel('카페라테').check()
+    await customer.getByLabel('휴대폰 번호').fill('02-123-4567')
+    await customer.getByRole('button', { name: '주문하고 결제하기' }).click()
+    await customer.getByText('휴대폰 번호를 확인해 주세요 (예: 010-1234-5678).').waitFor()
+    assert.equal(await customer.getByLabel('휴대폰 번호').getAttribute('aria-invalid'), 'true')
+    assert.equal(await customer.getByRole('button', { name: '로그아웃' }).count(), 0)
+    await customer.getByLabel('휴대폰 번호').fill('010-7000-0009')
+    await customer.getByRole('button', { name: '주문하고 결제하기' }).click()
+    await customer.getByText(/주문 #\d+ 완료: 카페라테 1잔, 5,000원/).waitFor()
+    const orderId = Number(/#(\d+)/.exec((await customer.locator('.placed p').textContent()) ?? '')?.[1])
+
+    const other = await device()
+    await other.goto(`${open.url}/#/mypage`)
+    await other.getByLabel('휴대폰 번호').fill('01070000009')
+    await other.getByRole('button', { name: '조회' }).click()
+    await card(other, orderId).getByText('주문 완료').waitFor()
+    // The number ordered with is remembered on the device that ordered.
+    await customer.getByRole('link', { name: '마이페이지에서 진행 상황 보기' }).click()
+    assert.equal(await customer.getByLabel('휴대폰 번호').inputValue(), '01070000009')
+    await card(customer, orderId).waitFor()
   })
 })

@@ -44,6 +44,12 @@ export async function request<T>(
   }
 }
 
+/** `GET /auth/session`, and what the screen keeps of a sign-in (`POST /auth/token` sets the cookie). */
+export interface SessionView {
+  readonly phoneNumber: string
+  readonly expiresAt: string
+}
+
 export interface PlacedOrder {
   readonly id: number
   readonly productName: string

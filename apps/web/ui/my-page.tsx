@@ -3,13 +3,18 @@ import { type MyPageView, type PointsView, type Problem, type QueueView, request
 import { formatNumber } from './i18n.ts'
 import { useLang } from './lang.ts'
 import { follow, type LiveState } from './live.ts'
-import { isPhoneNumber, minutesOf, normalizePhone } from './order.ts'
+import { isPhoneNumber, minutesOf, normalizePhone, type Who } from './order.ts'
 import { LiveBadge, timeOf, won } from './shell.tsx'
+import { formatPhone } from './sign-in.ts'
 
 type Order = MyPageView['orders'][number]
 
-/** Follows the customer's three live views: orders (customercenter), queue (drink), points (point). */
-function useCustomer(phone: string | undefined) {
+/**
+ * Follows the customer's three live views: orders (customercenter), queue (drink), points (point).
+ * `query` is `?phoneNumber=…` in open mode, empty for the signed-in customer (the server takes the
+ * session's), undefined while there is no one to follow.
+ */
+function useCustomer(query: string | undefined) {
   const [page, setPage] = useState<MyPageView | undefined>()
   const [queue, setQueue] = useState<QueueView | undefined>()
   const [points, setPoints] = useState<PointsView | undefined>()
@@ -18,61 +23,46 @@ function useCustomer(phone: string | undefined) {
     setPage(undefined)
     setQueue(undefined)
     setPoints(undefined)
-    if (!phone) return
-    const q = `?phoneNumber=${encodeURIComponent(phone)}`
+    if (query === undefined) return
     const stops = [
-      follow(`/mypages/stream${q}`, { on: { mypage: setPage }, state: setState }),
-      follow(`/drinks/queue/stream${q}`, { on: { queue: setQueue }, state: () => {} }),
-      follow(`/points/stream${q}`, { on: { points: setPoints }, state: () => {} }),
+      follow(`/mypages/stream${query}`, { on: { mypage: setPage }, state: setState }),
+      follow(`/drinks/queue/stream${query}`, { on: { queue: setQueue }, state: () => {} }),
+      follow(`/points/stream${query}`, { on: { points: setPoints }, state: () => {} }),
     ]
     return () => {
       for (const stop of stops) stop()
     }
-  }, [phone])
+  }, [query])
   return { page, queue, points, state }
 }
 
-/** My Page: the customer's orders as they move, the points, the messages; cancel while it can work. */
-export function MyPage(props: { phone: string; changePhone: (phone: string) => void }) {
+/**
+ * My Page: the customer's orders as they move, the points, the messages; cancel while it can work.
+ * Signed in, the session's customer's and no one else's; in open mode, the phone number typed in.
+ */
+export function MyPage(props: { who: Who; sessionEnded: () => void }) {
   const { t } = useLang()
-  const [typed, setTyped] = useState(props.phone)
-  const [tried, setTried] = useState(false)
-  const phone = isPhoneNumber(props.phone) ? normalizePhone(props.phone) : undefined
-  const { page, queue, points, state } = useCustomer(phone)
+  const { who } = props
+  const query =
+    who.kind === 'session'
+      ? ''
+      : isPhoneNumber(who.phone)
+        ? `?phoneNumber=${encodeURIComponent(normalizePhone(who.phone))}`
+        : undefined
+  const { page, queue, points, state } = useCustomer(query)
+  useEffect(() => {
+    if (state === 'unauthorized') props.sessionEnded()
+  }, [state])
 
   return (
     <div class="mypage">
-      <form
-        class="card lookup"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault()
-          setTried(true)
-          if (isPhoneNumber(typed)) props.changePhone(normalizePhone(typed))
-          else document.getElementById('lookup-phone')?.focus()
-        }}
-      >
-        <label for="lookup-phone">{t('phone')}</label>
-        <div class="inline">
-          <input
-            id="lookup-phone"
-            type="tel"
-            inputMode="tel"
-            autoComplete="tel"
-            placeholder={t('phoneHint')}
-            value={typed}
-            aria-invalid={tried && !isPhoneNumber(typed)}
-            aria-describedby="lookup-problem"
-            onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
-          />
-          <button type="submit">{t('lookup')}</button>
-        </div>
-        <p class="field-problem" id="lookup-problem">
-          {tried && !isPhoneNumber(typed) ? t('problem_phone') : ''}
-        </p>
-      </form>
+      {who.kind === 'session' ? (
+        <p class="who">{t('signedInAs', { phone: formatPhone(who.phoneNumber) })}</p>
+      ) : (
+        <Lookup who={who} />
+      )}
 
-      {phone && (
+      {query !== undefined && (
         <>
           <LiveBadge state={state} />
           <section class="card" aria-labelledby="orders-title">
@@ -80,7 +70,13 @@ export function MyPage(props: { phone: string; changePhone: (phone: string) => v
             {page && page.orders.length === 0 && <p class="empty">{t('noOrders')}</p>}
             <ul class="orders">
               {page?.orders.map((order) => (
-                <OrderCard key={order.orderId} order={order} queue={queue} points={points} />
+                <OrderCard
+                  key={order.orderId}
+                  order={order}
+                  queue={queue}
+                  points={points}
+                  sessionEnded={props.sessionEnded}
+                />
               ))}
             </ul>
           </section>
@@ -94,9 +90,52 @@ export function MyPage(props: { phone: string; changePhone: (phone: string) => v
   )
 }
 
+/** Open mode's lookup: any phone number, as in the original. */
+function Lookup(props: { who: Extract<Who, { kind: 'typed' }> }) {
+  const { t } = useLang()
+  const [typed, setTyped] = useState(props.who.phone)
+  const [tried, setTried] = useState(false)
+  return (
+    <form
+      class="card lookup"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault()
+        setTried(true)
+        if (isPhoneNumber(typed)) props.who.remember(normalizePhone(typed))
+        else document.getElementById('lookup-phone')?.focus()
+      }}
+    >
+      <label for="lookup-phone">{t('phone')}</label>
+      <div class="inline">
+        <input
+          id="lookup-phone"
+          type="tel"
+          inputMode="tel"
+          autoComplete="tel"
+          placeholder={t('phoneHint')}
+          value={typed}
+          aria-invalid={tried && !isPhoneNumber(typed)}
+          aria-describedby="lookup-problem"
+          onInput={(e) => setTyped((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit">{t('lookup')}</button>
+      </div>
+      <p class="field-problem" id="lookup-problem">
+        {tried && !isPhoneNumber(typed) ? t('problem_phone') : ''}
+      </p>
+    </form>
+  )
+}
+
 const STEPS = ['Ordered', 'Receipted', 'Made'] as const
 
-function OrderCard(props: { order: Order; queue: QueueView | undefined; points: PointsView | undefined }) {
+function OrderCard(props: {
+  order: Order
+  queue: QueueView | undefined
+  points: PointsView | undefined
+  sessionEnded: () => void
+}) {
   const { t } = useLang()
   const { order } = props
   const [canceling, setCanceling] = useState(false)
@@ -112,7 +151,8 @@ function OrderCard(props: { order: Order; queue: QueueView | undefined; points: 
     setProblem(undefined)
     const answer = await request('PATCH', `/orders/${order.orderId}`, { body: { status: 'OrderCanceled' } })
     setCanceling(false)
-    if (!answer.ok) setProblem(answer.problem)
+    if (!answer.ok && answer.problem.status === 401) props.sessionEnded()
+    else if (!answer.ok) setProblem(answer.problem)
   }
 
   return (

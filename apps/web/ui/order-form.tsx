@@ -11,25 +11,28 @@ import {
   normalizePhone,
   problemsOf,
   totalOf,
+  type Who,
 } from './order.ts'
 import { won } from './shell.tsx'
 
 const fieldOf: Record<FormProblem, string> = { product: 'menu-0', qty: 'qty', amount: 'qty', phone: 'phone' }
 
-/** The order screen: menu, quantity, phone, total, the queue, and paying exactly once. */
+/** The order screen: menu, quantity, the phone in open mode, total, the queue, and paying exactly once. */
 export function OrderForm(props: {
   menu: Menu
-  phone: string
-  placed: (phone: string) => void
+  who: Who
   /** An order was refused as unprocessable, perhaps for a menu changed since (a price, a drink sold out). */
   menuChanged: () => void
+  /** The server no longer takes the session. */
+  sessionEnded: () => void
 }) {
+  const { who } = props
   const { items, maxQty } = props.menu
   const { lang, t } = useLang()
   // By id: the menu may load again (after a refusal) in another order.
   const [choice, setChoice] = useState<string | undefined>(undefined)
   const [qty, setQty] = useState(1)
-  const [phone, setPhone] = useState(props.phone)
+  const [phone, setPhone] = useState(who.kind === 'typed' ? who.phone : '')
   const [tried, setTried] = useState(false)
   const [inFlight, setInFlight] = useState(false)
   const [problem, setProblem] = useState<Problem | undefined>()
@@ -41,7 +44,7 @@ export function OrderForm(props: {
   useEffect(() => follow('/drinks/queue/stream', { on: { queue: setQueue }, state: () => {} }), [])
 
   const item = items.find((m) => m.id === choice)
-  const draft = { item, qty, phone }
+  const draft = { item, qty, phone: who.kind === 'typed' ? phone : undefined }
   const problems = problemsOf(draft, maxQty)
   const total = totalOf(draft)
   const name = (i: Pick<MenuItem, 'name' | 'en'>) => (lang === 'en' && i.en ? i.en : i.name)
@@ -61,7 +64,14 @@ export function OrderForm(props: {
       return
     }
     // The amount shown goes along: if the price changed since, the order is refused, not charged more.
-    const order = { phoneNumber: normalizePhone(phone), productId: item?.id, qty, amt: total }
+    // Signed in, the session names the customer: no phone number goes with the order.
+    const phoneNumber = who.kind === 'typed' ? normalizePhone(phone) : undefined
+    const order = {
+      ...(phoneNumber === undefined ? {} : { phoneNumber }),
+      productId: item?.id,
+      qty,
+      amt: total,
+    }
     const body = JSON.stringify(order)
     if (pending.current?.body !== body) {
       pending.current = { key: newIdempotencyKey((bytes) => crypto.getRandomValues(bytes)), body }
@@ -76,7 +86,9 @@ export function OrderForm(props: {
     if (answer.ok) {
       pending.current = undefined
       setPlaced(answer.body)
-      props.placed(order.phoneNumber)
+      if (who.kind === 'typed' && phoneNumber !== undefined) who.remember(phoneNumber)
+    } else if (answer.problem.status === 401) {
+      props.sessionEnded()
     } else {
       if (answer.problem.status === 422) props.menuChanged()
       setProblem(answer.problem)
@@ -161,23 +173,25 @@ export function OrderForm(props: {
                 : ''}
           </p>
         </div>
-        <div class="field">
-          <label for="phone">{t('phone')}</label>
-          <input
-            id="phone"
-            type="tel"
-            inputMode="tel"
-            autoComplete="tel"
-            placeholder={t('phoneHint')}
-            value={phone}
-            aria-invalid={shown.includes('phone')}
-            aria-describedby="problem-phone"
-            onInput={(e) => setPhone((e.target as HTMLInputElement).value)}
-          />
-          <p class="field-problem" id="problem-phone">
-            {shown.includes('phone') ? t('problem_phone') : ''}
-          </p>
-        </div>
+        {who.kind === 'typed' && (
+          <div class="field">
+            <label for="phone">{t('phone')}</label>
+            <input
+              id="phone"
+              type="tel"
+              inputMode="tel"
+              autoComplete="tel"
+              placeholder={t('phoneHint')}
+              value={phone}
+              aria-invalid={shown.includes('phone')}
+              aria-describedby="problem-phone"
+              onInput={(e) => setPhone((e.target as HTMLInputElement).value)}
+            />
+            <p class="field-problem" id="problem-phone">
+              {shown.includes('phone') ? t('problem_phone') : ''}
+            </p>
+          </div>
+        )}
       </div>
 
       <p class="total" aria-live="polite">

@@ -18,6 +18,11 @@ describe('the order form', () => {
     assert.deepEqual(problemsOf({ item: latte, qty: 2, phone: '010-1234-5678' }), [])
   })
 
+  test('signed in, no phone number is asked: the session names the customer', () => {
+    assert.deepEqual(problemsOf({ item: latte, qty: 1, phone: undefined }), [])
+    assert.deepEqual(problemsOf({ item: undefined, qty: 1, phone: undefined }), ['product'])
+  })
+
   test('a sold-out drink cannot be ordered; the quantity is capped by the menu’s maxQty', () => {
     const soldOut = { ...latte, available: false }
     assert.deepEqual(problemsOf({ item: soldOut, qty: 1, phone: '01012345678' }, 20), ['product'])

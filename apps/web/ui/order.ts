@@ -12,10 +12,12 @@ export interface MenuItem {
   readonly available: boolean
 }
 
-/** `GET /menu`: the items and the most drinks one order may have. */
+/** `GET /menu`: the items, the most drinks one order may have, and whether customers sign in. */
 export interface Menu {
   readonly items: readonly MenuItem[]
   readonly maxQty: number
+  /** False in open mode (`OPEN_API`): no sign-in; phone numbers are typed in, as in the original. */
+  readonly signIn: boolean
 }
 
 /**
@@ -29,12 +31,21 @@ export const MAX_AMOUNT = 100_000_000
 export const isPhoneNumber = (raw: string): boolean => /^01[016789](-?\d{3,4})-?\d{4}$/.test(raw.trim())
 export const normalizePhone = (raw: string): string => raw.trim().replaceAll('-', '')
 
+/**
+ * Whom the order screen and My Page act for: the signed-in customer (the session says who), or in
+ * open mode whoever's phone number is typed in, remembered on this device.
+ */
+export type Who =
+  | { readonly kind: 'session'; readonly phoneNumber: string }
+  | { readonly kind: 'typed'; readonly phone: string; readonly remember: (phone: string) => void }
+
 export type FormProblem = 'product' | 'qty' | 'phone' | 'amount'
 
 export interface OrderDraft {
   readonly item: MenuItem | undefined
   readonly qty: number
-  readonly phone: string
+  /** As typed, in open mode; undefined when signed in: the order is the session's. */
+  readonly phone: string | undefined
 }
 
 export const totalOf = (draft: OrderDraft): number => (draft.item ? draft.item.price * draft.qty : 0)
@@ -45,7 +56,7 @@ export function problemsOf(draft: OrderDraft, maxQty = MAX_QTY): FormProblem[] {
   if (!draft.item?.available) problems.push('product')
   if (!Number.isInteger(draft.qty) || draft.qty < 1 || draft.qty > maxQty) problems.push('qty')
   else if (totalOf(draft) > MAX_AMOUNT) problems.push('amount')
-  if (!isPhoneNumber(draft.phone)) problems.push('phone')
+  if (draft.phone !== undefined && !isPhoneNumber(draft.phone)) problems.push('phone')
   return problems
 }
 

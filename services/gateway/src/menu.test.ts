@@ -8,7 +8,7 @@ import { startGateway } from './index.ts'
 const env = { HOST: '127.0.0.1', GATEWAY_PORT: '0', AUTH_SECRET: 'a-test-secret-of-at-least-32-characters' }
 const logger = createLogger({ level: 'silent' })
 
-test('GET /menu: the items with their ids and availability, and MAX_QTY', async (t) => {
+test('GET /menu: the items with their ids and availability, MAX_QTY, and that customers sign in', async (t) => {
   const gateway = await startGateway({
     env: { ...env, MAX_QTY: '5', MENU: '[{"id":"latte","name":"카페라테","price":5000,"available":false}]' },
     logger,
@@ -19,6 +19,7 @@ test('GET /menu: the items with their ids and availability, and MAX_QTY', async 
   assert.deepEqual(menu.body, {
     items: [{ id: 'latte', name: '카페라테', price: 5000, available: false }],
     maxQty: 5,
+    signIn: true,
   })
 })
 

@@ -47,12 +47,13 @@ describe('the web UI through the gateway', () => {
     assert.equal((await call(`${system.url}/assets/nothing-here.js`)).status, 404)
   })
 
-  test('the menu comes from MENU; the open API keeps the original’s 1000 drinks an order', async () => {
+  test('the menu comes from MENU; the open API keeps the original’s 1000 drinks an order, without sign-in', async () => {
     const menu = await call(`${system.url}/menu`)
     assert.equal(menu.status, 200)
     assert.deepEqual(menu.body, {
       items: [{ id: '아인슈페너', name: '아인슈페너', en: 'Einspänner', price: 6000, available: true }],
       maxQty: 1000,
+      signIn: false,
     })
   })
 })

@@ -9,8 +9,9 @@ import type { FastifyInstance } from 'fastify'
 export const pages = ['/', '/barista'] as const
 
 /**
- * Serves the built web UI and the menu it shows: `{items, maxQty}`, the items the order service
- * prices from and the most drinks it takes in one order. The assets' names carry their content's hash,
+ * Serves the built web UI and the menu it shows: `{items, maxQty, signIn}`, the items the order
+ * service prices from, the most drinks it takes in one order, and whether customers sign in (false
+ * in open mode: the UI then asks for phone numbers, as the original did). The assets' names carry their content's hash,
  * so they are cached for a year; the page itself is revalidated every time, so a new build shows
  * at the next load. Each file goes out brotli- or gzip-compressed as the browser accepts, from
  * copies compressed at build time: nothing is compressed per request.
@@ -22,7 +23,7 @@ export async function registerWebUi(
   const { root, log } = options
   // The open API keeps the original's cap on qty, as the order service does there.
   const maxQty = options.open ? OPEN_MAX_QTY : options.menu.maxQty
-  const menu = JSON.stringify({ items: options.menu.items, maxQty })
+  const menu = JSON.stringify({ items: options.menu.items, maxQty, signIn: !options.open })
   app.get('/menu', { schema: { hide: true } }, (_request, reply) => {
     reply.header('cache-control', 'no-cache').type('application/json; charset=utf-8').send(menu)
   })
