@@ -297,7 +297,11 @@ describe('open mode (OPEN_API=true), the original’s API', () => {
     await card(other, orderId).getByText('주문 완료').waitFor()
     // The number ordered with is remembered on the device that ordered.
     await customer.getByRole('link', { name: '마이페이지에서 진행 상황 보기' }).click()
-    assert.equal(await customer.getByLabel('휴대폰 번호').inputValue(), '01070000009')
+    await waitFor(
+      async () => (await customer.getByLabel('휴대폰 번호').inputValue()) === '01070000009',
+      5000,
+      'the remembered number in the lookup box',
+    )
     await card(customer, orderId).waitFor()
   })
 })
