@@ -31,13 +31,14 @@ test('it installs from the lockfile, type-checks, lints and runs every test', ()
   }
 })
 
-test('the tests run against PostgreSQL, MariaDB and NATS with JetStream on their usual ports', () => {
+test('the tests run against PostgreSQL, MariaDB, Redis and NATS with JetStream on their usual ports', () => {
   const job = Object.keys(jobs).find((name) => /\bnpm test\b/.test(runs(name)))
   assert.ok(job, 'a job runs npm test')
   const services = Object.values<any>(jobs[job].services ?? {})
   const port = (image: RegExp) => services.find((s) => image.test(s.image))?.ports
   assert.deepEqual(port(/^postgres:/), ['5432:5432'])
   assert.deepEqual(port(/^mariadb:/), ['3306:3306'])
+  assert.deepEqual(port(/^redis:/), ['6379:6379'])
   assert.match(runs(job), /nats[\w.:-]*\s+nats-server\s+(--jetstream|-js)\b/)
   assert.match(runs(job), /-p 4222:4222/)
 })

@@ -299,3 +299,15 @@ test('prod runs no database or broker of its own and takes its image from the re
     assert.match(d.spec.template.spec.containers[0].image, /^ghcr\.io\/[^/]+\/cafeteria:[\w.-]+$/)
   }
 })
+
+test('the gateway sees client addresses and its replicas count rate limits together in Redis', () => {
+  for (const overlay of overlays) {
+    const objects = render(overlay)
+    const gateway = find(objects, 'Deployment', 'gateway')
+    assert.match(containerEnv(objects, gateway?.spec.template.spec).get('REDIS_URL') ?? '', /^rediss?:\/\//)
+    // The default (Cluster) would show every customer as a node's address.
+    assert.equal(find(objects, 'Service', 'gateway')?.spec.externalTrafficPolicy, 'Local', overlay)
+  }
+  const redis = find(render('local'), 'StatefulSet', 'redis')
+  assert.ok(redis && find(render('local'), 'Service', 'redis'), 'local runs Redis')
+})

@@ -14,12 +14,13 @@ import { containerEnv, type K8sObject, ofKind, overlays, render, root, secretFil
 /**
  * Each Deployment's container, run as its pod runs it (`cafe serve <service>`) in this process,
  * with the environment the manifests give it. Only addresses change: this machine's NATS and a
- * stream of the test's own, an in-memory database behind the secret file, the other secret files
- * in a temporary directory, a free port, a temporary log directory, no shutdown delay. Every
- * variable the manifests set must be one the service reads, and every probe path and the metrics
- * path must answer.
+ * stream of the test's own, this machine's Redis, an in-memory database behind the secret file,
+ * the other secret files in a temporary directory, a free port, a temporary log directory, no
+ * shutdown delay. Every variable the manifests set must be one the service reads, and every probe
+ * path and the metrics path must answer.
  */
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const stream = `K8S_${randomUUID().slice(0, 8).toUpperCase()}`
 const logger = createLogger({ level: 'silent' })
 
@@ -64,6 +65,8 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
     local.NATS_URL = NATS_URL
     local.NATS_STREAM = stream
   }
+  // The gateway's rate-limit counters (probes count nothing there).
+  if (local.REDIS_URL) local.REDIS_URL = REDIS_URL
   const database = join(work, `${name}.database-url`)
   await writeFile(database, 'sqlite::memory:\n')
   for (const key of Object.keys(local)) if (key.endsWith('_DATABASE_URL_FILE')) local[key] = database

@@ -13,7 +13,8 @@ export interface LiveOptions {
  * Follows a Server-Sent Event stream. Read with fetch rather than EventSource so that the
  * barista's stream can carry the staff token as a header and a refusal (401, 400) is told apart
  * from a broken connection. A dropped stream is opened again after the server's `retry`, longer
- * after each failure in a row, with the id of the last view shown (`Last-Event-ID`): the server
+ * after each failure in a row (a 429, too many streams open at once, no sooner than its
+ * `Retry-After`), with the id of the last view shown (`Last-Event-ID`): the server
  * then sends only what changed meanwhile. Returns the function that stops following.
  */
 export function follow(url: string, options: LiveOptions): () => void {
@@ -25,6 +26,7 @@ export function follow(url: string, options: LiveOptions): () => void {
   async function connect(): Promise<void> {
     options.state('connecting')
     const parser = eventParser()
+    let waitMs = 0
     try {
       const response = await fetch(url, {
         headers: {
@@ -36,6 +38,12 @@ export function follow(url: string, options: LiveOptions): () => void {
         signal: abort.signal,
       })
       if (response.status === 401) return options.state('unauthorized')
+      // Too many streams open at once (other pages of this customer): one may close meanwhile.
+      if (response.status === 429) {
+        await response.body?.cancel()
+        waitMs = 1000 * (Number(response.headers.get('retry-after')) || 5)
+        throw new Error('status 429')
+      }
       if (response.status >= 400 && response.status < 500) {
         const problem = await response.json().catch(() => ({}))
         return options.state('rejected', problem.detail ?? String(response.status))
@@ -58,7 +66,7 @@ export function follow(url: string, options: LiveOptions): () => void {
     }
     if (abort.signal.aborted) return
     options.state('connecting')
-    timer = setTimeout(connect, reconnectDelay(failures, parser.retryMs()))
+    timer = setTimeout(connect, Math.max(waitMs, reconnectDelay(failures, parser.retryMs())))
   }
 
   void connect()

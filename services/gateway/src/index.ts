@@ -19,13 +19,16 @@ import {
   startMetricsServer,
   startTracing,
   tracingSettings,
+  trustProxySetting,
 } from '@cafeteria/platform'
 import { webRoot } from '@cafeteria/web'
 import proxy from '@fastify/http-proxy'
 import { openApiSource, registerDocs } from './docs.ts'
+import { rateLimitSettings, registerRateLimits } from './rate-limits.ts'
 import { routes, type Upstream, upstreamDefaults } from './routes.ts'
 import { registerSecurityHeaders, securitySettings } from './security.ts'
 import { registerSessionGate } from './sessions.ts'
+import { streamCapSettings, streamCaps } from './stream-caps.ts'
 import { registerStreams } from './streams.ts'
 import { proxyDispatcher, upstreamBalancers } from './upstreams.ts'
 import { registerWebUi } from './web.ts'
@@ -65,6 +68,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const web = { root: read.string('WEB_ROOT', webRoot), menu: readMenu(read) }
   const access = accessSettings(read)
   const sessionRecheckMs = read.int('SESSION_RECHECK_MS', 5000, { min: 0, max: 600_000 })
+  // The client's address as the limits count it: X-Forwarded-For only from proxies named here.
+  const trustProxy = trustProxySetting(read)
+  const rateLimits = rateLimitSettings(read)
+  const caps = streamCaps(streamCapSettings(read), access)
   read.done()
 
   const { log, close: closeLog } = await serviceLogger(options.logger, 'gateway', logFiles)
@@ -78,6 +85,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     serveMetrics: false,
     tracing: tracer,
     limits,
+    trustProxy,
   })
   app.addHook('onClose', closeLog)
   await registerSecurityHeaders(app, security)
@@ -101,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       throw new Error(`customercenter answered ${answer.status} about a session`)
     },
   })
+  await registerRateLimits(app, rateLimits, { access, log })
   for (const route of routes) {
     await app.register(proxy, {
       // Names the upstream for the proxy's URL handling; the dispatcher picks the replica.
@@ -140,7 +149,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       },
     })
   }
-  registerStreams(app, balancers, { timeoutMs, log })
+  registerStreams(app, balancers, { timeoutMs, log, caps })
   await registerWebUi(app, { ...web, open: access.open, log })
   // Docs must not hang on a slow service: a short deadline, and that service is left out.
   await registerDocs(app, openApiSource({ routes, upstreams, timeoutMs: Math.min(timeoutMs, 2000), log }))

@@ -1,7 +1,9 @@
 import { type Balancer, CLIENT_ADDRESS_HEADER, type Logger, neverReached, problem } from '@cafeteria/platform'
 import type { FastifyInstance } from 'fastify'
 import { Pool } from 'undici'
+import { tooManyRequests } from './clients.ts'
 import type { Upstream } from './routes.ts'
+import type { StreamCaps } from './stream-caps.ts'
 
 /**
  * Server-Sent Event streams, passed through as they come: they outlive any request deadline and
@@ -22,7 +24,7 @@ const RESPONSE_HEADERS = ['content-type', 'cache-control', 'www-authenticate', '
 export function registerStreams(
   app: FastifyInstance<any, any, any, any, any>,
   balancers: Readonly<Record<Upstream, Balancer>>,
-  options: { timeoutMs: number; log: Logger },
+  options: { timeoutMs: number; log: Logger; caps: StreamCaps },
 ): void {
   const pools = new Map<string, Pool>()
   const open = new Set<AbortController>()
@@ -52,6 +54,10 @@ export function registerStreams(
 
   for (const route of streamRoutes) {
     app.get(route.path, { schema: { hide: true } }, async (request, reply) => {
+      // Before the services' own cap (503 for everyone once full): one client cannot fill it.
+      const admitted = options.caps.admit(request)
+      if ('refused' in admitted) return tooManyRequests(reply, 5, 'too-many-streams', admitted.refused)
+      reply.raw.once('close', admitted.release)
       const headers: Record<string, string> = {
         'x-request-id': String(request.id),
         [CLIENT_ADDRESS_HEADER]: request.ip,

@@ -8,6 +8,7 @@ import type { ServiceTracer } from '../observability/tracing.ts'
 import { type AccessSettings, guardRoute, type StaffGuard } from './access.ts'
 import { defaultServerLimits, limitConnections, type ServerLimits, serverOptions } from './limits.ts'
 import { HttpProblem, problem } from './problem.ts'
+import { type TrustProxy, trustProxyOption } from './trust-proxy.ts'
 import { validatorCompiler } from './validation.ts'
 
 export interface Check {
@@ -37,6 +38,8 @@ export interface HttpAppOptions {
   readonly access?: { readonly settings: AccessSettings; readonly staff?: StaffGuard }
   /** Timeouts and the connection cap of its server (limits.ts); the defaults without. */
   readonly limits?: ServerLimits
+  /** The proxies whose `X-Forwarded-For` gives `request.ip` (trust-proxy.ts); none without. */
+  readonly trustProxy?: TrustProxy
 }
 
 export type HttpApp = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>
@@ -62,6 +65,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     forceCloseConnections: 'idle',
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    ...(options.trustProxy !== undefined && { trustProxy: trustProxyOption(options.trustProxy) }),
   }).withTypeProvider<TypeBoxTypeProvider>()
   limitConnections(app.server, limits, options.logger)
   app.setValidatorCompiler(validatorCompiler)
