@@ -182,6 +182,20 @@ describe('another customer’s data looks like data that does not exist', () => 
       headers: mallory.headers,
     })
     assert.deepEqual(history.body._embedded.pointHistories, [])
+    const balance = await call(url('/points/search/findByPhoneNumber'), { headers: alice.headers })
+    const balanceId = balance.body._embedded.points[0].id
+    assert.equal((await call(url(`/points/${balanceId}`), { headers: mallory.headers })).status, 404)
+    assert.equal((await call(url(`/points/${balanceId}`), { headers: alice.headers })).status, 200)
+    const entries = await call(url(`/pointHistories/search/findByOrderId?orderId=${orderId}`), {
+      headers: alice.headers,
+    })
+    const entryId = entries.body._embedded.pointHistories[0].id
+    assert.equal((await call(url(`/pointHistories/${entryId}`), { headers: mallory.headers })).status, 404)
+    assert.equal((await call(url(`/pointHistories/${entryId}`), { headers: alice.headers })).status, 200)
+    const page = await call(url(`/mypages/search/findByOrderId?orderId=${orderId}`), {
+      headers: alice.headers,
+    })
+    assert.equal((await call(url(`/mypages/${page.body[0].id}`), { headers: mallory.headers })).status, 404)
     const notes = await call(url('/notifications/search/findByPhoneNumber'), { headers: alice.headers })
     const noteId = notes.body._embedded.notifications[0].id
     assert.equal((await call(url(`/notifications/${noteId}`), { headers: mallory.headers })).status, 404)
