@@ -138,6 +138,14 @@ function expand(value: string, env: ReadonlyMap<string, string | undefined>): st
   return value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env.get(name) ?? whole)
 }
 
+/** The text of the file the container reads at `path`, from the ConfigMap mounted there. */
+export function configOf(objects: readonly K8sObject[], pod: any, path: string): string | undefined {
+  const mount = pod.containers[0].volumeMounts.find((m: any) => path.startsWith(`${m.mountPath}/`))
+  const volume = pod.volumes.find((v: any) => v.name === mount?.name)
+  if (!volume?.configMap) return undefined
+  return dataOf(objects, 'ConfigMap', volume.configMap.name)?.[path.slice(mount.mountPath.length + 1)]
+}
+
 /** The seconds a container's preStop hook waits: `exec: [sleep, N]` or the `sleep` action. */
 export function preStopSeconds(container: any): number {
   const hook = container.lifecycle?.preStop
