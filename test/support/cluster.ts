@@ -39,7 +39,7 @@ export interface Cluster {
 }
 
 export interface ClusterOptions {
-  /** Default: NATS_URL, else the usual local server; credentials, if any, come from NATS_* as for a service. */
+  /** Default: NATS_URL, else the usual local server; any credentials come from NATS_* as for a service. */
   readonly natsUrl?: string
   /** Extra environment per service, e.g. a proxy's address as order's PAYMENT_URL. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>
