@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import {
+  configOf,
   containerEnv,
   dataOf,
   find,
@@ -288,8 +289,13 @@ test('local runs PostgreSQL, MariaDB and NATS JetStream in the cluster, on volum
     assert.equal(set.spec.volumeClaimTemplates?.length, 1, `${name} keeps its data on a volume`)
     assert.ok(find(objects, 'Service', name), `Service ${name}`)
   }
-  const nats = find(objects, 'StatefulSet', 'nats')?.spec.template.spec.containers[0]
-  assert.ok([...nats.command, ...nats.args].some((arg: string) => ['-js', '--jetstream'].includes(arg)))
+  const pod = find(objects, 'StatefulSet', 'nats')?.spec.template.spec
+  const args: string[] = [...pod.containers[0].command, ...pod.containers[0].args]
+  const config = args.find((a) => a.startsWith('--config='))?.slice('--config='.length)
+  const jetStream =
+    args.some((arg) => ['-js', '--jetstream'].includes(arg)) ||
+    /^jetstream\s*\{/m.test((config && configOf(objects, pod, config)) ?? '')
+  assert.ok(jetStream, 'nats-server runs JetStream (a flag or its config file)')
 })
 
 test('prod runs no database or broker of its own and takes its image from the registry', () => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment'
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet'
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler'
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy'
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget'
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap'
 import { Namespace } from 'kubernetes-models/v1/Namespace'
@@ -70,6 +71,7 @@ const models: Record<string, { new (data: any): { validate(): void } }> = {
   'apps/v1/Deployment': Deployment,
   'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
 }
 
@@ -150,6 +152,14 @@ export function secretFile(objects: readonly K8sObject[], pod: any, path: string
 
 function expand(value: string, env: ReadonlyMap<string, string | undefined>): string {
   return value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env.get(name) ?? whole)
+}
+
+/** The text of the file the container reads at `path`, from the ConfigMap mounted there. */
+export function configOf(objects: readonly K8sObject[], pod: any, path: string): string | undefined {
+  const mount = pod.containers[0].volumeMounts.find((m: any) => path.startsWith(`${m.mountPath}/`))
+  const volume = pod.volumes.find((v: any) => v.name === mount?.name)
+  if (!volume?.configMap) return undefined
+  return dataOf(objects, 'ConfigMap', volume.configMap.name)?.[path.slice(mount.mountPath.length + 1)]
 }
 
 /** The seconds a container's preStop hook waits: `exec: [sleep, N]` or the `sleep` action. */

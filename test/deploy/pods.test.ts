@@ -4,22 +4,21 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
 import { freePort } from '../../apps/cafe/src/process.ts'
 import { serveOne } from '../../apps/cafe/src/serve.ts'
 import { createLogger } from '../../packages/platform/src/index.ts'
+import { type OwnNats, startOwnNats } from '../support/cluster.ts'
 import { containerEnv, type K8sObject, ofKind, overlays, render, root, secretFile } from './manifests.ts'
 
 /**
  * Each Deployment's container, run as its pod runs it (`cafe serve <service>`) in this process,
- * with the environment the manifests give it. Only addresses change: this machine's NATS and a
- * stream of the test's own, this machine's Redis, an in-memory database behind the secret file,
- * the other secret files in a temporary directory, a free port, a temporary log directory, no
- * shutdown delay. Every variable the manifests set must be one the service reads, and every probe
- * path and the metrics path must answer.
+ * with the environment the manifests give it. Only addresses and secrets change: a nats-server of
+ * the test's own that requires a user and password (given in the Secret's files, so a pod that
+ * did not read them could not start), this machine's Redis, an in-memory database behind the
+ * secret file, the other secret files in a temporary directory, a free port, a temporary log
+ * directory, no shutdown delay. Every variable the manifests set must be one the service reads,
+ * and every probe path and the metrics path must answer.
  */
-const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const stream = `K8S_${randomUUID().slice(0, 8).toUpperCase()}`
 const logger = createLogger({ level: 'silent' })
@@ -41,16 +40,26 @@ async function readByCli(): Promise<Set<string>> {
 
 let work: string
 let cli: Set<string>
+let nats: OwnNats
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'cafe-k8s-'))
   cli = await readByCli()
+  nats = await startOwnNats({ auth: 'user' })
 })
 after(async () => {
   await rm(work, { recursive: true, force: true })
-  const nc = await connect({ servers: NATS_URL })
-  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)
-  await nc.close()
+  await nats?.stop()
 })
+
+/** The Secret files a back end signs in to NATS with, holding the test server's credentials. */
+async function natsSecretFiles(name: string, local: Record<string, string>) {
+  for (const key of ['NATS_USER', 'NATS_PASSWORD']) {
+    assert.ok(local[`${key}_FILE`]?.startsWith('/run/secrets/'), `${name}: ${key}_FILE`)
+    assert.equal(local[key], undefined, `${name}: ${key} is never a plain variable`)
+    local[`${key}_FILE`] = join(work, `${name}.${key.toLowerCase()}`)
+    await writeFile(local[`${key}_FILE`] as string, `${nats.env[key]}\n`)
+  }
+}
 
 async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
   const name = deployment.metadata.name
@@ -62,8 +71,9 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
     // Without these a service would use this machine's default stream and databases.
     assert.ok(local.NATS_URL && local.NATS_STREAM, `${name}: NATS_URL and NATS_STREAM`)
     assert.ok(local[`${name.toUpperCase()}_DATABASE_URL_FILE`], `${name}: its database URL file`)
-    local.NATS_URL = NATS_URL
+    local.NATS_URL = nats.url
     local.NATS_STREAM = stream
+    await natsSecretFiles(name, local)
   }
   // The gateway's rate-limit counters (probes count nothing there).
   if (local.REDIS_URL) local.REDIS_URL = REDIS_URL
@@ -73,7 +83,7 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
   // Every other secret file holds what its Secret holds or, where the Secret is created outside the
   // render (prod), a value as long as one made for real.
   for (const [key, path] of Object.entries(local)) {
-    if (!key.endsWith('_FILE') || key.endsWith('_DATABASE_URL_FILE')) continue
+    if (!key.endsWith('_FILE') || key.endsWith('_DATABASE_URL_FILE') || path.startsWith(work)) continue
     const file = join(work, `${name}.${key.toLowerCase()}`)
     await writeFile(
       file,

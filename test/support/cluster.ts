@@ -1,15 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
 import { freePort } from '../../apps/cafe/src/process.ts'
 import { services } from '../../apps/cafe/src/services.ts'
+import { connectNats, natsSettings } from '../../packages/platform/src/index.ts'
+import { type NatsAuthMode, natsAuthSetup } from './nats-auth.ts'
 
 /**
  * Distributed mode for fault-injection tests: every service a real process (`cafe serve`) on a
@@ -38,6 +39,7 @@ export interface Cluster {
 }
 
 export interface ClusterOptions {
+  /** Default: NATS_URL, else the usual local server; any credentials come from NATS_* as for a service. */
   readonly natsUrl?: string
   /** Extra environment per service, e.g. a proxy's address as order's PAYMENT_URL. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>
@@ -45,7 +47,7 @@ export interface ClusterOptions {
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const suffix = randomUUID().slice(0, 8)
-  const natsUrl = options.natsUrl ?? 'nats://127.0.0.1:4222'
+  const natsUrl = options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
   const stream = `FAULT_${suffix.toUpperCase()}`
   const ports = Object.fromEntries(
     await Promise.all(
@@ -149,7 +151,8 @@ async function dropAll(databases: ReadonlyArray<readonly [string, URL]>, natsUrl
     await admin.end()
     await maria.end()
   }
-  const nc = await connect({ servers: natsUrl }).catch(() => undefined)
+  // Signed in as the services are: they inherit this process's NATS_* settings.
+  const nc = await connectNats(natsSettings({ ...process.env, NATS_URL: natsUrl })).catch(() => undefined)
   if (!nc) return
   await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined)
   await nc.close()
@@ -158,21 +161,32 @@ async function dropAll(databases: ReadonlyArray<readonly [string, URL]>, natsUrl
 /** A nats-server of the test's own (free port, own store directory) that the test can restart. */
 export interface OwnNats {
   readonly url: string
+  /** What a service needs to reach it: NATS_URL and, when it requires them, the right credentials. */
+  readonly env: Record<string, string>
   restart(): Promise<void>
   stop(): Promise<void>
 }
 
-export async function startOwnNats(): Promise<OwnNats> {
+/** `auth`: the server requires clients to sign in that way (see nats-auth.ts). */
+export async function startOwnNats(options: { auth?: NatsAuthMode } = {}): Promise<OwnNats> {
   const port = await freePort()
+  const url = `nats://127.0.0.1:${port}`
   const store = await mkdtemp(join(tmpdir(), 'cafe-nats-'))
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store]
+  const env: Record<string, string> = { NATS_URL: url }
+  if (options.auth) {
+    const setup = await natsAuthSetup(options.auth, store)
+    await writeFile(join(store, 'nats.conf'), setup.config)
+    args.push('-c', join(store, 'nats.conf'))
+    Object.assign(env, setup.env)
+  }
+  const server = natsSettings(env)
   let child: ChildProcess | undefined
   const launch = async () => {
-    child = spawn('/usr/sbin/nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], {
-      stdio: 'ignore',
-    })
+    child = spawn('/usr/sbin/nats-server', args, { stdio: 'ignore' })
     const deadline = Date.now() + 10_000
     for (;;) {
-      const up = await connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false })
+      const up = await connectNats(server)
         .then(async (nc) => {
           await nc.close()
           return true
@@ -190,9 +204,16 @@ export async function startOwnNats(): Promise<OwnNats> {
     running.kill('SIGTERM')
     await exited
   }
-  await launch()
+  try {
+    await launch()
+  } catch (error) {
+    await halt()
+    await rm(store, { recursive: true, force: true })
+    throw error
+  }
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url,
+    env,
     async restart() {
       await halt()
       await launch()

@@ -2,7 +2,14 @@ import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, configReader, type Env, type Logger, sibling } from '@cafeteria/platform'
+import {
+  ConfigError,
+  configReader,
+  type Env,
+  type Logger,
+  readNatsSettings,
+  sibling,
+} from '@cafeteria/platform'
 import { type ControlServer, startControlServer } from './control.ts'
 import { freePort } from './process.ts'
 import { type KeptToken, withLocalSecrets } from './secrets.ts'
@@ -78,6 +85,8 @@ export async function startDistributed(
   const read = configReader(env)
   const shutdownDelayMs = read.int('SHUTDOWN_DELAY_MS', 2000)
   const shutdownTimeoutMs = read.int('SHUTDOWN_TIMEOUT_MS', 10_000)
+  // Every back end would refuse contradictory NATS settings; said once here, before any starts.
+  readNatsSettings(read)
   read.done()
   // A process gets its whole drain and a margin before it is killed.
   const graceMs = shutdownDelayMs + shutdownTimeoutMs + 5000

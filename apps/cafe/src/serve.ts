@@ -4,6 +4,7 @@ import {
   connectJetStream,
   type Env,
   type Logger,
+  natsSettings,
   type RunningService,
   requireStaffToken,
   startService,
@@ -33,17 +34,13 @@ export async function serveOne(
   }
   const entry = findService(name)
   if (!entry) throw new Error(`unknown service "${name}"`)
-  const read = configReader(env)
-  const servers = read.string('NATS_URL', 'nats://127.0.0.1:4222')
-  const stream = read.string('NATS_STREAM', 'CAFE')
-  // How long a message handed to a consumer that died waits before another one gets it.
-  const ackWaitMs = read.int('NATS_ACK_WAIT_MS', 30_000, { min: 1000 })
-  if (entry.definition.staff) requireStaffToken(read)
-  read.done()
+  if (entry.definition.staff) {
+    const read = configReader(env)
+    requireStaffToken(read)
+    read.done()
+  }
   const bus = await connectJetStream({
-    servers,
-    stream,
-    ackWaitMs,
+    ...natsSettings(env),
     name,
     logger: logger.child({ service: name, component: 'bus' }),
   })

@@ -1,5 +1,6 @@
 export * from './bus/jetstream.ts'
 export * from './bus/local.ts'
+export * from './bus/nats-settings.ts'
 export * from './bus/port.ts'
 export * from './config.ts'
 export * from './db/checkpointer.ts'

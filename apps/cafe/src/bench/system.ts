@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connectNats, type NatsServer, natsSettings } from '@cafeteria/platform'
 import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
 import { type CafeProcess, freePort, npmStart, startCafe } from '../process.ts'
@@ -59,7 +59,8 @@ async function startEmbeddedSystem(env: Record<string, string>): Promise<SystemU
 async function startDistributedSystem(env: Record<string, string>): Promise<SystemUnderTest> {
   const suffix = randomBytes(4).toString('hex')
   const stream = `BENCH_${suffix.toUpperCase()}`
-  const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
+  // The services inherit NATS_URL and the credentials; the bench signs in with the same ones.
+  const nats = natsSettings(process.env)
   // Each service on the product it runs on (point on MariaDB), in a database of this run's own.
   const databases = services.map(({ definition: { name }, distributedDatabase }) => {
     const url = new URL(distributedDatabase)
@@ -67,11 +68,11 @@ async function startDistributedSystem(env: Record<string, string>): Promise<Syst
     env[`${name.toUpperCase()}_DATABASE_URL`] = url.toString()
     return url
   })
-  Object.assign(env, { NATS_URL: natsUrl, NATS_STREAM: stream })
+  Object.assign(env, { NATS_STREAM: stream })
   // The services create their databases and the stream themselves; the bench only removes them.
   const cleanUp = async () => {
     await dropDatabases(databases)
-    await deleteStream(natsUrl, stream)
+    await deleteStream(nats, stream)
   }
   const entry = await npmStart()
   const spawnedAt = performance.now()
@@ -119,8 +120,8 @@ async function dropDatabases(urls: readonly URL[]): Promise<void> {
   }
 }
 
-async function deleteStream(servers: string, stream: string): Promise<void> {
-  const nc = await connect({ servers })
+async function deleteStream(server: NatsServer, stream: string): Promise<void> {
+  const nc = await connectNats(server)
   try {
     await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined)
   } finally {

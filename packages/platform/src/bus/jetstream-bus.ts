@@ -10,9 +10,10 @@ import {
   StorageType,
 } from '@nats-io/jetstream'
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node'
-import { connect, nanos, headers as natsHeaders } from '@nats-io/transport-node'
+import { nanos, headers as natsHeaders } from '@nats-io/transport-node'
 import type { JetStreamBusOptions } from './jetstream.ts'
 import { type BusLogger, type Context, subscribe } from './jetstream-subscription.ts'
+import { openNatsConnection } from './nats-connect.ts'
 import type { Bus, OutgoingMessage, Subscription } from './port.ts'
 
 const PUBLISH_TIMEOUT_MS = 1500
@@ -20,16 +21,16 @@ const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000
 const silent: BusLogger = { info() {}, warn() {}, error() {} }
 
 export async function openJetStream(options: JetStreamBusOptions): Promise<Bus> {
-  const { servers, stream, ackWaitMs = 30_000, duplicateWindowMs = 120_000, logger = silent } = options
+  const { stream, ackWaitMs = 30_000, duplicateWindowMs = 120_000, logger = silent } = options
+  const servers = typeof options.servers === 'string' ? [options.servers] : options.servers
   const prefix = stream.toLowerCase()
-  // The first connect fails fast so a wrong URL surfaces at boot; once up, the client retries forever
-  // because the bus never gives up on a message and a service without its bus is useless anyway.
-  const nc = await connect({
-    servers,
-    name: options.name,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 1_000,
-  })
+  // The first connect fails fast so a wrong URL or refused credentials surface at boot; once up,
+  // the client retries forever because the bus never gives up on a message and a service without
+  // its bus is useless anyway.
+  const nc = await openNatsConnection(
+    { servers, auth: options.auth ?? { kind: 'none' } },
+    { name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 1_000 },
+  )
   try {
     const jsm = await jetstreamManager(nc)
     const ctx: Context = {

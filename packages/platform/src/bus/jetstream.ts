@@ -1,8 +1,13 @@
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { BusLogger } from './jetstream-subscription.ts'
+import type { NatsAuth, NatsServer } from './nats-settings.ts'
 import type { Bus } from './port.ts'
 
 export interface JetStreamBusOptions {
-  servers: string
+  /** One server or several (a cluster); see `readNatsSettings`. */
+  servers: string | readonly string[]
+  /** How to sign in; none when the server has no authentication. */
+  auth?: NatsAuth
   /** Stream name, e.g. 'CAFE'; each event type is published on `${stream.toLowerCase()}.<type>`. */
   stream: string
   ackWaitMs?: number
@@ -19,4 +24,17 @@ export interface JetStreamBusOptions {
 export async function connectJetStream(options: JetStreamBusOptions): Promise<Bus> {
   const { openJetStream } = await import('./jetstream-bus.ts')
   return openJetStream(options)
+}
+
+/**
+ * A plain connection to the services' NATS, signed in as they are: for what works beside them
+ * (tests, the bench) and must reach the same server with the same settings. Refused credentials
+ * reject with a ConfigError.
+ */
+export async function connectNats(
+  server: NatsServer,
+  options: { name?: string } = {},
+): Promise<NatsConnection> {
+  const { openNatsConnection } = await import('./nats-connect.ts')
+  return openNatsConnection(server, options)
 }
