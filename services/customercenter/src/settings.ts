@@ -33,8 +33,6 @@ export interface CustomercenterSettings {
   readonly templates: Templates
   readonly live: LiveSettings
   readonly signIn: SignInSettings
-  /** The cafe's public address; a session cookie is `Secure` when it is https. */
-  readonly secureCookie: boolean
 }
 
 /**
@@ -106,7 +104,6 @@ export function customercenterSettings(read: ConfigReader): CustomercenterSettin
       windowMs: read.int('SIGN_IN_CODES_WINDOW_SECONDS', 600, { min: 1 }) * 1000,
       sessionTtlMs: read.int('SESSION_DAYS', 30, { min: 1, max: 365 }) * 86_400_000,
     },
-    secureCookie: read.url('PUBLIC_URL', 'http://localhost:8080').startsWith('https:'),
   }
   failOn(read, problems)
   return settings

@@ -60,7 +60,8 @@ function phoneOf(raw: string): string {
  */
 export function signInRoutes(app: HttpApp, ctx: Context, notifier: Notifier) {
   const secret = ctx.access.secret
-  const { signIn, secureCookie } = ctx.config
+  const { signIn } = ctx.config
+  const secureCookie = ctx.access.https
   // Open mode has no sessions: there is nothing to sign in to.
   if (!secret) return
   const hashOf = (purpose: string, text: string) => keyedHash(secret, purpose, text)

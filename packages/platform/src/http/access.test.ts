@@ -49,3 +49,11 @@ test('a short secret is refused, and so is open mode with NODE_ENV=production', 
     /NODE_ENV=production/,
   )
 })
+
+test('an https PUBLIC_URL makes session cookies Secure; a bad one is refused', () => {
+  const secret = SECRET.toString()
+  assert.equal(settingsOf({ AUTH_SECRET: secret, PUBLIC_URL: 'https://cafe.example' }).https, true)
+  assert.equal(settingsOf({ AUTH_SECRET: secret, PUBLIC_URL: 'http://10.0.0.5:8080' }).https, false)
+  assert.equal(settingsOf({ AUTH_SECRET: secret }).https, false)
+  assert.throws(() => settingsOf({ AUTH_SECRET: secret, PUBLIC_URL: 'not a url' }), /PUBLIC_URL/)
+})

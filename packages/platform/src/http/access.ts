@@ -22,6 +22,8 @@ export interface AccessSettings {
   readonly open: boolean
   /** Signs and checks customers' sessions; every service and the gateway share it. */
   readonly secret: Buffer | undefined
+  /** The cafe is reached over https (`PUBLIC_URL`): session cookies are `Secure`. */
+  readonly https: boolean
 }
 
 export type { FastifyRequest as HttpRequest } from 'fastify'
@@ -40,7 +42,9 @@ export function accessSettings(read: ConfigReader): AccessSettings {
   if (raw === undefined && !open) {
     read.refuse('AUTH_SECRET (or AUTH_SECRET_FILE) is required: it signs the customers’ sessions')
   }
-  return { open, secret: raw === undefined ? undefined : Buffer.from(raw, 'utf8') }
+  const publicUrl = read.optional('PUBLIC_URL')
+  const https = publicUrl !== undefined && read.url('PUBLIC_URL', publicUrl).startsWith('https:')
+  return { open, secret: raw === undefined ? undefined : Buffer.from(raw, 'utf8'), https }
 }
 
 /**
