@@ -16,7 +16,7 @@ const errors: string[][] = []
 
 before(async () => {
   await ensureBuilt()
-  system = await startInMemorySystem({ STAFF_TOKEN, QUEUE_DEFAULT_MAKE_SECONDS: '150' })
+  system = await startInMemorySystem({ OPEN_API: 'true', STAFF_TOKEN, QUEUE_DEFAULT_MAKE_SECONDS: '150' })
   browser = await launch()
 })
 after(async () => {
