@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { PhoneInbox } from '../support/customer.ts'
 
 export const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 
@@ -85,6 +86,37 @@ export async function openPage(
   })
   page.on('pageerror', (error) => errors.push(`page: ${error.message}`))
   return { page, context, errors }
+}
+
+/**
+ * Signs `phoneNumber` in from a page of the cafe, as the page's own script would: the code sent to
+ * the phone, then exchanged for the session, whose cookie the browser keeps for every later call.
+ * Returns the same session as a bearer token, for the test's own calls.
+ */
+export async function signInPage(
+  page: Page,
+  inbox: PhoneInbox,
+  phoneNumber: string,
+): Promise<Record<string, string>> {
+  const post = (path: string, body: Record<string, string>) =>
+    page.evaluate(
+      async ({ path, body }) => {
+        const answer = await fetch(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        return { status: answer.status, body: (await answer.json()) as { token?: string } }
+      },
+      { path, body },
+    )
+  const since = inbox.messages.length
+  const asked = await post('/auth/code', { phoneNumber })
+  if (asked.status !== 202) throw new Error(`POST /auth/code answered ${asked.status}`)
+  const code = await inbox.codeFor(phoneNumber, since)
+  const session = await post('/auth/token', { phoneNumber, code })
+  if (session.status !== 200) throw new Error(`POST /auth/token answered ${session.status}`)
+  return { authorization: `Bearer ${session.body.token}` }
 }
 
 /**
