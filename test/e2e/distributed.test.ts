@@ -1,70 +1,53 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
-import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
-import { createConnection } from 'mysql2/promise'
-import pg from 'pg'
+import { type DistributedStores, distributedStores } from '../support/distributed.ts'
 import { accepts, otherLoopback } from '../support/net.ts'
-import { type CafeProcess, freePort, npmStart, startCafe } from '../support/process.ts'
+import { type CafeProcess, npmStart, startCafe } from '../support/process.ts'
+import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
 import { waitFor } from '../support/system.ts'
 import { placeOrders, stateOf } from './scenario.ts'
-import { originalWalkthrough } from './walkthrough.ts'
+import { signedInWalkthrough } from './walkthrough.ts'
 
-const suffix = randomUUID().slice(0, 8)
 const postgresServices = ['order', 'payment', 'drink', 'customercenter'] as const
-const database = (service: string) => `cafe_e2e_${suffix}_${service}`
-const stream = `E2E_${suffix.toUpperCase()}`
 
 describe('distributed mode (npm run start:distributed) with real processes, PostgreSQL, MariaDB and JetStream', {
   concurrency: false,
 }, () => {
+  let stores: DistributedStores
+  let access: SecureAccess
   let cafe: CafeProcess
   let env: Record<string, string>
+  let as: { customer: Credentials; staff: Credentials }
   before(async () => {
-    env = {
-      // The gateway on every interface, as by default; the services stay on loopback regardless.
-      HOST: '0.0.0.0',
-      OPEN_API: 'true',
-      NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-      NATS_STREAM: stream,
-      GATEWAY_PORT: String(await freePort()),
-    }
-    for (const service of postgresServices) {
-      env[`${service.toUpperCase()}_PORT`] = String(await freePort())
-      env[`${service.toUpperCase()}_DATABASE_URL`] = `postgres://postgres@127.0.0.1:5432/${database(service)}`
-    }
-    env.POINT_PORT = String(await freePort())
-    env.POINT_DATABASE_URL = `mysql://root@127.0.0.1:3306/${database('point')}`
+    stores = await distributedStores('e2e')
+    access = await startSecureAccess()
+    // The gateway on every interface, as by default; the services stay on loopback regardless.
+    // Every process gets the secure settings: the phones' messages reach this test.
+    env = { ...stores.env, ...access.env, HOST: '0.0.0.0' }
     cafe = await startCafe(['start', '--distributed'], env, 60_000, await npmStart())
+    // Signed in before the first burst of orders, which comes right after a cold start as it is.
+    as = { customer: await access.customer(cafe.url, '01099990003'), staff: access.staff }
   })
   after(async () => {
     await cafe?.stop('SIGTERM')
-    const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
-    await admin.connect()
-    for (const service of postgresServices)
-      await admin.query(`drop database if exists "${database(service)}" with (force)`)
-    await admin.end()
-    const maria = await createConnection({ host: '127.0.0.1', user: 'root' })
-    await maria.query(`drop database if exists \`${database('point')}\``)
-    await maria.end()
-    const nc = await connect({ servers: env.NATS_URL })
-    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined)
-    await nc.close()
+    await access?.close()
+    await stores?.drop()
   })
 
   let placed: number[] = []
   test('each service creates its own database; paid orders reach payment and the barista', async () => {
-    placed = await placeOrders(cafe.url, 20)
-    const state = await stateOf(cafe.url, placed, { waitForTickets: true })
+    placed = await placeOrders(cafe.url, 20, as.customer)
+    const state = await stateOf(cafe.url, placed, as, { waitForTickets: true })
     assert.deepEqual(state.missingPayments, [])
     assert.deepEqual(state.missingTickets, [])
     assert.deepEqual(state.duplicateTickets, [])
   })
 
-  test("the original README's walkthrough, with point on MariaDB", async () => {
-    await originalWalkthrough(cafe.url, '01099990002')
+  test("the README's walkthrough signed in, with point on MariaDB", async () => {
+    const phoneNumber = '01099990002'
+    const customer = await access.customer(cafe.url, phoneNumber)
+    await signedInWalkthrough(cafe.url, { phoneNumber, customer, staff: access.staff })
   })
 
   test('only the gateway is reachable beyond loopback; every service process listens on 127.0.0.1', async (t) => {
@@ -80,8 +63,8 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
   test('after a graceful restart of every process nothing is lost and orders keep working', async () => {
     assert.equal(await cafe.stop('SIGTERM'), 0)
     cafe = await startCafe(['start', '--distributed'], env, 60_000, await npmStart())
-    const more = await placeOrders(cafe.url, 5)
-    const state = await stateOf(cafe.url, [...placed, ...more], { waitForTickets: true })
+    const more = await placeOrders(cafe.url, 5, as.customer)
+    const state = await stateOf(cafe.url, [...placed, ...more], as, { waitForTickets: true })
     assert.deepEqual(state.missingOrders, [])
     assert.deepEqual(state.missingPayments, [])
     assert.deepEqual(state.missingTickets, [])

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { slowHeaders } from '../support/net.ts'
+import { startSecureSystem } from '../support/secure.ts'
 import { openEvents } from '../support/sse.ts'
-import { startInMemorySystem, waitFor } from '../support/system.ts'
+import { waitFor } from '../support/system.ts'
 
 test('every server of the system cuts off a request that trickles in; a live stream through the gateway outlives that deadline', async (t) => {
-  const system = await startInMemorySystem({ REQUEST_TIMEOUT_MS: '500', LIVE_HEARTBEAT_MS: '100' })
+  const system = await startSecureSystem({ REQUEST_TIMEOUT_MS: '500', LIVE_HEARTBEAT_MS: '100' })
   t.after(() => system.stop())
+  const customer = await system.customer('01012345679')
   assert.equal(system.running.length, 6)
 
   const cut = await Promise.all(system.running.map((s) => slowHeaders(Number(new URL(s.url).port))))
@@ -17,7 +19,7 @@ test('every server of the system cuts off a request that trickles in; a live str
     assert.match(answer, /^HTTP\/1\.1 408 /, service.name)
   })
 
-  const stream = await openEvents(`${system.url}/mypages/stream?phoneNumber=01012345679`)
+  const stream = await openEvents(`${system.url}/mypages/stream`, customer)
   t.after(() => stream.close())
   assert.equal(stream.status, 200)
   const opened = performance.now()

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { accepts, otherLoopback } from '../support/net.ts'
 import { freePort } from '../support/process.ts'
-import { call, order, startInMemorySystem, waitFor } from '../support/system.ts'
+import { type Credentials, startSecureSystem } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
 
 interface Sample {
   readonly name: string
@@ -33,9 +34,12 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
   return { samples, types }
 }
 
-type System = Awaited<ReturnType<typeof startInMemorySystem>>
+type System = Awaited<ReturnType<typeof startSecureSystem>>
 let system: System
 let gatewayMetrics: string
+let customer: Credentials
+const place = (json: Record<string, unknown>) =>
+  call(`${system.url}/orders`, { method: 'POST', json, headers: customer })
 
 async function scrape(url: string) {
   const answer = await fetch(`${url}/metrics`)
@@ -56,20 +60,21 @@ function value(samples: readonly Sample[], name: string, labels: Record<string, 
 before(async () => {
   const port = await freePort()
   gatewayMetrics = `http://127.0.0.1:${port}`
-  system = await startInMemorySystem({ GATEWAY_METRICS_PORT: String(port) })
+  system = await startSecureSystem({ GATEWAY_METRICS_PORT: String(port) })
+  customer = await system.customer('01012345679')
 })
 after(() => system.stop())
 
 test('after an order, every service shows what it did in /metrics', async () => {
-  const placed = await call(`${system.url}/orders`, { method: 'POST', json: order({ amt: 500 }) })
+  const placed = await place({ productId: 'americano', qty: 1 })
   assert.equal(placed.status, 201)
-  const refused = await call(`${system.url}/orders`, { method: 'POST', json: order({ qty: 'three' }) })
+  const refused = await place({ productId: 'americano', qty: 'three' })
   assert.equal(refused.status, 400)
 
   // Points come through events: wait for the accrual, then for every outbox to drain.
   const point = await waitFor(async () => {
     const { samples } = await scrape(system.serviceUrl('point'))
-    return value(samples, 'cafe_points_issued_total') === 50 && samples
+    return value(samples, 'cafe_points_issued_total') === placed.body.amt / 10 && samples
   })
   assert.equal(value(point, 'cafe_events_consumed_total', { type: 'Ordered', outcome: 'handled' }), 1)
   assert.equal(value(point, 'cafe_dead_letters'), 0)
@@ -127,9 +132,12 @@ test('after an order, every service shows what it did in /metrics', async () => 
 })
 
 test("the gateway shows its own requests by route pattern, and none of the services', on its metrics port only", async () => {
-  const placed = await call(`${system.url}/orders`, { method: 'POST', json: order() })
+  const placed = await place({ productId: 'caffe-latte', qty: 2 })
   assert.equal(placed.status, 201)
-  assert.equal((await call(`${system.url}${placed.headers.get('location')}`)).status, 200)
+  assert.equal(
+    (await call(`${system.url}${placed.headers.get('location')}`, { headers: customer })).status,
+    200,
+  )
   await call(`${system.url}/health/ready`)
   // Not on the public port, whoever asks; on the metrics port, for a scraper on this host.
   assert.equal((await call(`${system.url}/metrics`)).status, 404)
@@ -146,22 +154,31 @@ test("the gateway shows its own requests by route pattern, and none of the servi
   assert.ok(!samples.some((s) => s.name.startsWith('cafe_')), 'no service metric leaks through')
   for (const sample of samples) assert.equal(sample.labels.service, 'gateway')
   // The gateway routes only its public prefixes: a service's /metrics is not among them.
-  assert.equal((await call(`${system.url}/orders/metrics`)).status, 400)
+  assert.equal((await call(`${system.url}/orders/metrics`, { headers: customer })).status, 400)
 })
 
 test('a cancel refused and one recorded are counted by reason', async () => {
-  const placed = await call(`${system.url}/orders`, { method: 'POST', json: order({ amt: 1000 }) })
+  const placed = await place({ productId: 'cappuccino', qty: 1 })
   const id = placed.body.id
   await waitFor(async () => {
-    const found = await call(`${system.url}/pointHistories/search/findByOrderId?orderId=${id}`)
+    const found = await call(`${system.url}/pointHistories/search/findByOrderId?orderId=${id}`, {
+      headers: customer,
+    })
     return found.body._embedded.pointHistories.length > 0
   })
   const cancel = () =>
-    call(`${system.url}/orders/${id}`, { method: 'PATCH', json: { status: 'OrderCanceled' } })
+    call(`${system.url}/orders/${id}`, {
+      method: 'PATCH',
+      json: { status: 'OrderCanceled' },
+      headers: customer,
+    })
   assert.equal((await cancel()).status, 200)
   assert.equal((await cancel()).status, 409)
   const samples = (await scrape(system.serviceUrl('order'))).samples
   assert.equal(value(samples, 'cafe_orders_canceled_total'), 1)
   assert.equal(value(samples, 'cafe_order_cancels_refused_total', { reason: 'not-cancellable' }), 1)
-  assert.equal(value((await scrape(system.serviceUrl('point'))).samples, 'cafe_points_deducted_total'), 100)
+  assert.equal(
+    value((await scrape(system.serviceUrl('point'))).samples, 'cafe_points_deducted_total'),
+    placed.body.amt / 10,
+  )
 })

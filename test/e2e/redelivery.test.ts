@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { Bus, BusMessage } from '@cafeteria/platform'
-import { call, startInMemorySystem, waitFor } from '../support/system.ts'
-import { originalWalkthrough } from './walkthrough.ts'
+import { startSecureSystem } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
+import { signedInWalkthrough } from './walkthrough.ts'
 
 /**
  * The whole scenario under a bus that misbehaves in every way the contract allows: each event's
@@ -38,14 +39,16 @@ function unreliable(bus: Bus): Bus {
   }
 }
 
-let system: Awaited<ReturnType<typeof startInMemorySystem>>
+let system: Awaited<ReturnType<typeof startSecureSystem>>
 before(async () => {
-  system = await startInMemorySystem({}, { decorateBus: unreliable })
+  system = await startSecureSystem({}, { decorateBus: unreliable })
 })
 after(() => system.stop())
 
 test('every event delivered twice or more, and failing twice before it succeeds: the same result', async () => {
-  await originalWalkthrough(system.url, '01066660001')
+  const phoneNumber = '01066660001'
+  const customer = await system.customer(phoneNumber)
+  const balance = await signedInWalkthrough(system.url, { phoneNumber, customer, staff: system.staff })
   // The last events of the walkthrough may still be on their way through the three deliveries.
   await waitFor(
     async () => [...deliveries.values()].every((n) => n >= 3),
@@ -54,13 +57,11 @@ test('every event delivered twice or more, and failing twice before it succeeds:
   )
   assert.ok(deliveries.size > 20, `${deliveries.size} events observed`)
   // And once everything has settled, still exactly the walkthrough's outcome.
-  const phone = '01066660001'
-  const points = await call(`${system.url}/points/search/findByPhoneNumber?phoneNumber=${phone}`)
-  assert.equal(points.body._embedded.points[0].point, 100)
-  const history = await call(
-    `${system.url}/pointHistories/search/findByPhoneNumberOrderByCreateTime?phoneNumber=${phone}`,
-  )
+  const mine = (path: string) => call(`${system.url}${path}`, { headers: customer })
+  const points = await mine('/points/search/findByPhoneNumber')
+  assert.equal(points.body._embedded.points[0].point, balance)
+  const history = await mine('/pointHistories/search/findByPhoneNumberOrderByCreateTime')
   assert.equal(history.body._embedded.pointHistories.length, 6, '3 accruals, 2 deductions, 1 restoration')
-  const notes = await call(`${system.url}/notifications/search/findByPhoneNumber?phoneNumber=${phone}`)
+  const notes = await mine('/notifications/search/findByPhoneNumber')
   assert.equal(notes.body._embedded.notifications.length, 7, '3 ordered, refund, receipted, refusal, made')
 })

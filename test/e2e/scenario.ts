@@ -1,13 +1,18 @@
-import { call, order, waitFor } from '../support/system.ts'
+import { defaultMenu } from '../../packages/contracts/src/menu.ts'
+import type { Credentials } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
 
-/** Places `count` orders concurrently through the gateway; returns their ids. */
-export async function placeOrders(url: string, count: number): Promise<number[]> {
+/** The i-th order of a scenario: a drink of the default menu by its id, one to three of them. */
+export const menuOrder = (i: number) => ({
+  productId: (defaultMenu[i % defaultMenu.length] as (typeof defaultMenu)[number]).id,
+  qty: 1 + (i % 3),
+})
+
+/** Places `count` orders concurrently through the gateway as the signed-in `customer`; returns their ids. */
+export async function placeOrders(url: string, count: number, customer: Credentials): Promise<number[]> {
   const answers = await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      call(`${url}/orders`, {
-        method: 'POST',
-        json: order({ productName: `drink-${i}`, qty: 1 + (i % 3), amt: 100 * (i + 1) }),
-      }),
+      call(`${url}/orders`, { method: 'POST', json: menuOrder(i), headers: customer }),
     ),
   )
   for (const a of answers)
@@ -15,15 +20,23 @@ export async function placeOrders(url: string, count: number): Promise<number[]>
   return answers.map((a) => a.body.id as number)
 }
 
-/** What the system shows for these orders; waits for tickets to appear when asked. */
-export async function stateOf(url: string, ids: readonly number[], options: { waitForTickets: boolean }) {
+/**
+ * What the system shows for these orders: the order and its payment to the customer who placed
+ * them, the tickets to the barista. Waits for tickets to appear when asked.
+ */
+export async function stateOf(
+  url: string,
+  ids: readonly number[],
+  as: { customer: Credentials; staff: Credentials },
+  options: { waitForTickets: boolean },
+) {
   const look = async () => {
     const rows = await Promise.all(
       ids.map(async (id) => {
         const [o, p, d] = await Promise.all([
-          call(`${url}/orders/${id}`),
-          call(`${url}/payments/search/findByOrderId?orderId=${id}`),
-          call(`${url}/drinks/search/findByOrderId?orderId=${id}`),
+          call(`${url}/orders/${id}`, { headers: as.customer }),
+          call(`${url}/payments/search/findByOrderId?orderId=${id}`, { headers: as.customer }),
+          call(`${url}/drinks/search/findByOrderId?orderId=${id}`, { headers: as.staff }),
         ])
         return {
           id,

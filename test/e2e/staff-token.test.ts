@@ -7,12 +7,11 @@ import { startCafe } from '../support/process.ts'
 import { call, ephemeralPorts } from '../support/system.ts'
 
 /** `cafe start` as a real process, outside open mode: the barista's routes are locked from the start. */
-const { OPEN_API: _open, ...ports } = ephemeralPorts
 const tokenIn = (output: string) => /staff token: +(\S+)/.exec(output)?.[1]
 
 describe('the staff token of embedded mode', { concurrency: false }, () => {
   let dataDir: string
-  const env = () => ({ ...ports, CAFE_DATA_DIR: dataDir, CAFE_THREADS: '1' })
+  const env = () => ({ ...ephemeralPorts, CAFE_DATA_DIR: dataDir, CAFE_THREADS: '1' })
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cafe-staff-'))
   })

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { type Cluster, startCluster } from '../support/cluster.ts'
 import { type FaultProxy, startFaultProxy } from '../support/proxy.ts'
-import { call, order, waitFor } from '../support/system.ts'
+import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
+import { menuOrder } from './scenario.ts'
 
 /**
  * Fault injection on the synchronous calls, distributed mode: payment slow under load (the
@@ -27,15 +29,20 @@ describe('payment slow under 50 concurrent clients', () => {
    */
   const MAX_WINDOWS = 4
   const CLIENTS = 50
+  const phoneNumber = '01066610001'
+  let access: SecureAccess
   let proxy: FaultProxy
   let cluster: Cluster
+  let signedIn: Credentials
   before(async () => {
+    access = await startSecureAccess()
     // The proxy's address goes into order's PAYMENT_URL; payment's own is known once it runs.
     proxy = await startFaultProxy(() => ({
       host: '127.0.0.1',
       port: Number(new URL(cluster.url('payment')).port),
     }))
     cluster = await startCluster({
+      access: access.env,
       env: {
         order: {
           PAYMENT_URL: proxy.url,
@@ -50,15 +57,16 @@ describe('payment slow under 50 concurrent clients', () => {
         },
       },
     })
+    signedIn = await access.customer(cluster.gatewayUrl, phoneNumber)
   })
   after(async () => {
     await cluster?.close()
     await proxy?.close()
+    await access?.close()
   })
 
   test('the breaker opens and falls back at once; no order without its payment, no payment without its order; orders flow again after recovery', async (t) => {
     const url = cluster.gatewayUrl
-    const phoneNumber = '01066610001'
     type Sample = { start: number; end: number; status: number; retryAfter: string | null; id?: number }
     type Reading = {
       sent: number
@@ -80,7 +88,8 @@ describe('payment slow under 50 concurrent clients', () => {
         const start = performance.now()
         const answer = await call(`${url}/orders`, {
           method: 'POST',
-          json: order({ phoneNumber, productName: `slow-${n}-${i}`, qty: 1, amt: 100 * (1 + (i % 5)) }),
+          json: { ...menuOrder(n + i), qty: 1 },
+          headers: signedIn,
         })
         const end = performance.now()
         samples.push({
@@ -272,7 +281,7 @@ describe('payment slow under 50 concurrent clients', () => {
     assert.equal(final.opened, opening.opened, 'the breaker did not open again')
 
     // A last order, placed alone, bounds the order ids the load used.
-    const last = await call(`${url}/orders`, { method: 'POST', json: order({ phoneNumber }) })
+    const last = await call(`${url}/orders`, { method: 'POST', json: menuOrder(0), headers: signedIn })
     assert.equal(last.status, 201)
     const placed = new Set([
       ...samples.flatMap((s) => (s.id === undefined ? [] : [s.id])),
@@ -289,7 +298,10 @@ describe('payment slow under 50 concurrent clients', () => {
         out.push(...(await Promise.all(ids.slice(i, i + 25).map(each))))
       return out
     }
-    const orders = await inBatches(async (id) => ({ id, answer: await call(`${url}/orders/${id}`) }))
+    const orders = await inBatches(async (id) => ({
+      id,
+      answer: await call(`${url}/orders/${id}`, { headers: signedIn }),
+    }))
     assert.deepEqual(
       orders.filter((o) => o.answer.status !== 200 && o.answer.status !== 404),
       [],
@@ -307,7 +319,8 @@ describe('payment slow under 50 concurrent clients', () => {
       'every visible order is Ordered',
     )
     const paymentsOf = async (id: number) =>
-      (await call(`${url}/payments/search/findByOrderId?orderId=${id}`)).body._embedded.payments as Array<{
+      (await call(`${url}/payments/search/findByOrderId?orderId=${id}`, { headers: signedIn })).body._embedded
+        .payments as Array<{
         orderId: number
         status: string
       }>
@@ -343,16 +356,23 @@ describe('payment slow under 50 concurrent clients', () => {
 })
 
 describe('point down while customers cancel', () => {
+  const phoneNumber = '01066620002'
+  let access: SecureAccess
   let cluster: Cluster
+  let customer: Credentials
   before(async () => {
-    cluster = await startCluster()
+    access = await startSecureAccess()
+    cluster = await startCluster({ access: access.env })
+    customer = await access.customer(cluster.gatewayUrl, phoneNumber)
   })
-  after(() => cluster?.close())
+  after(async () => {
+    await cluster?.close()
+    await access?.close()
+  })
 
   test('cancels answer 503 with Retry-After and change nothing; once point is back the same cancel works', async (t) => {
     const url = cluster.gatewayUrl
-    const phoneNumber = '01066620002'
-    const get = async (path: string) => (await call(`${url}${path}`)).body
+    const get = async (path: string) => (await call(`${url}${path}`, { headers: customer })).body
     const points = async () =>
       (await get(`/points/search/findByPhoneNumber?phoneNumber=${phoneNumber}`))._embedded.points[0]?.point
     const pointHistory = async () =>
@@ -362,7 +382,8 @@ describe('point down while customers cancel', () => {
       (await get(`/notifications/search/findByPhoneNumber?phoneNumber=${phoneNumber}`))._embedded
         .notifications.length
     const ticket = async (id: number) =>
-      (await get(`/drinks/search/findByOrderId?orderId=${id}`))._embedded.drinks
+      (await call(`${url}/drinks/search/findByOrderId?orderId=${id}`, { headers: access.staff })).body
+        ._embedded.drinks
     const payment = async (id: number) =>
       (await get(`/payments/search/findByOrderId?orderId=${id}`))._embedded.payments
     const myPage = async (id: number) =>
@@ -382,16 +403,21 @@ describe('point down while customers cancel', () => {
     }
     const cancel = async (id: number) => {
       const start = performance.now()
-      const answer = await call(`${url}/orders/${id}`, { method: 'PATCH', json: { status: 'OrderCanceled' } })
+      const answer = await call(`${url}/orders/${id}`, {
+        method: 'PATCH',
+        json: { status: 'OrderCanceled' },
+        headers: customer,
+      })
       return { answer, ms: performance.now() - start }
     }
 
-    const amounts = [500, 700, 1200]
+    const amounts: number[] = []
     const ids: number[] = []
-    for (const amt of amounts) {
-      const placed = await call(`${url}/orders`, { method: 'POST', json: order({ phoneNumber, amt }) })
+    for (let i = 0; i < 3; i++) {
+      const placed = await call(`${url}/orders`, { method: 'POST', json: menuOrder(i), headers: customer })
       assert.equal(placed.status, 201)
       ids.push(placed.body.id)
+      amounts.push(placed.body.amt)
     }
     const accrued = amounts.reduce((sum, amt) => sum + amt / 10, 0)
     await waitFor(async () => (await points()) === accrued, 15_000, `${accrued} points`)

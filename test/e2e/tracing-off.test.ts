@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import type { Bus, OutgoingMessage } from '../../packages/platform/src/index.ts'
-import { call, order, startInMemorySystem, waitFor } from '../support/system.ts'
+import { type Credentials, startSecureSystem } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
 
 // Its own file, so its own process: nothing here may have loaded the tracing SDK.
 const published: OutgoingMessage[] = []
@@ -17,25 +18,32 @@ const watch = (bus: Bus): Bus => ({
   close: () => bus.close(),
 })
 
-let system: Awaited<ReturnType<typeof startInMemorySystem>>
+let system: Awaited<ReturnType<typeof startSecureSystem>>
+let customer: Credentials
 before(async () => {
-  system = await startInMemorySystem({}, { decorateBus: watch })
+  system = await startSecureSystem({}, { decorateBus: watch })
+  customer = await system.customer('01012345679')
 })
+const americano = { productId: 'americano', qty: 1 }
 after(() => system.stop())
 
 test('with tracing off, requests with or without trace context work and nothing is traced', async () => {
-  const plain = await call(`${system.url}/orders`, { method: 'POST', json: order() })
+  const plain = await call(`${system.url}/orders`, { method: 'POST', json: americano, headers: customer })
   assert.equal(plain.status, 201)
   const withContext = await call(`${system.url}/orders`, {
     method: 'POST',
-    json: order(),
-    headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: 'vendor=x' },
+    json: americano,
+    headers: {
+      ...customer,
+      traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+      tracestate: 'vendor=x',
+    },
   })
   assert.equal(withContext.status, 201)
   const malformed = await call(`${system.url}/orders`, {
     method: 'POST',
-    json: order(),
-    headers: { traceparent: 'not a trace context' },
+    json: americano,
+    headers: { ...customer, traceparent: 'not a trace context' },
   })
   assert.equal(malformed.status, 201)
   await waitFor(async () => published.filter((m) => m.type === 'PointsAccrued').length === 3)

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import { after, before, describe, test } from 'node:test'
 import { tempDir } from '../../packages/platform/src/testing.ts'
-import { call, order, startInMemorySystem, waitFor } from '../support/system.ts'
+import { type Credentials, startSecureSystem } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
 
 interface Span {
   readonly service: string
@@ -99,15 +100,17 @@ const EXPECTED = [
 for (const storage of ['in memory, one thread', 'on disk, as many threads as embedded mode uses']) {
   describe(`tracing on (${storage})`, () => {
     let collector: Awaited<ReturnType<typeof startCollector>>
-    let system: Awaited<ReturnType<typeof startInMemorySystem>>
+    let system: Awaited<ReturnType<typeof startSecureSystem>>
+    let customer: Credentials
     let scratch: Awaited<ReturnType<typeof tempDir>> | undefined
     before(async () => {
       collector = await startCollector()
       scratch = storage.startsWith('on disk') ? await tempDir() : undefined
-      system = await startInMemorySystem({
+      system = await startSecureSystem({
         ...collector.env,
         ...(scratch && { CAFE_DATA_DIR: scratch.path }),
       })
+      customer = await system.customer('01012345679')
     })
     after(async () => {
       await system.stop()
@@ -130,7 +133,11 @@ for (const storage of ['in memory, one thread', 'on disk, as many threads as emb
       )
 
     test("an order's placement, payment, ticket, points and notification form one trace", async () => {
-      const placed = await call(`${system.url}/orders`, { method: 'POST', json: order() })
+      const placed = await call(`${system.url}/orders`, {
+        method: 'POST',
+        json: { productId: 'americano', qty: 1 },
+        headers: customer,
+      })
       assert.equal(placed.status, 201)
       const entry = await waitFor(async () =>
         collector.spans.find((s) => s.service === 'gateway' && s.name === 'POST /orders'),
@@ -177,8 +184,8 @@ for (const storage of ['in memory, one thread', 'on disk, as many threads as emb
       const callerSpan = '00f067aa0ba902b7'
       const placed = await call(`${system.url}/orders`, {
         method: 'POST',
-        json: order(),
-        headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
+        json: { productId: 'americano', qty: 1 },
+        headers: { ...customer, traceparent: `00-${traceId}-${callerSpan}-01` },
       })
       assert.equal(placed.status, 201)
       const spans = await traceOf(traceId)

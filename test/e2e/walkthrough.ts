@@ -1,12 +1,52 @@
 import assert from 'node:assert/strict'
-import { call, order, waitFor } from '../support/system.ts'
+import { defaultMenu } from '../../packages/contracts/src/menu.ts'
+import type { Credentials } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
+
+/** How a walkthrough calls: who the customer and the barista are, and what each order asks for. */
+interface Caller {
+  readonly phoneNumber: string
+  /** The customer's and the barista's credentials: none in open mode. */
+  readonly customer: Credentials
+  readonly staff: Credentials
+  readonly order: Record<string, unknown>
+  /** What each order costs. */
+  readonly amt: number
+}
 
 /**
- * The original README's walkthrough, step by step, through the gateway — with its bugs fixed:
- * a refused cancel restores the points, and My Page shows every step.
+ * The original README's walkthrough, step by step, through the gateway of a system in open mode —
+ * with its bugs fixed: a refused cancel restores the points, and My Page shows every step.
  */
-export async function originalWalkthrough(url: string, phoneNumber = '01012345679'): Promise<void> {
-  const get = async (path: string) => (await call(`${url}${path}`)).body
+export const originalWalkthrough = (url: string, phoneNumber = '01012345679') =>
+  walkthrough(url, {
+    phoneNumber,
+    customer: {},
+    staff: {},
+    order: { phoneNumber, productName: 'coffee', qty: 3, amt: 500 },
+    amt: 500,
+  })
+
+const americano = defaultMenu.find((item) => item.id === 'americano') as (typeof defaultMenu)[number]
+
+/**
+ * The same walkthrough in secure mode: the customer signed in, each order an americano from the
+ * menu at the menu's price, the barista with the staff token. Resolves with the points it leaves.
+ */
+export const signedInWalkthrough = (
+  url: string,
+  as: { phoneNumber: string; customer: Credentials; staff: Credentials },
+) =>
+  walkthrough(url, {
+    ...as,
+    order: { productId: americano.id, qty: 1, amt: americano.price },
+    amt: americano.price,
+  })
+
+/** Resolves with the point balance it leaves: two of the three orders' points. */
+async function walkthrough(url: string, caller: Caller): Promise<number> {
+  const { phoneNumber, customer, staff } = caller
+  const get = async (path: string) => (await call(`${url}${path}`, { headers: customer })).body
   const eventually = <T>(what: string, probe: () => Promise<T | undefined | false>) =>
     waitFor(probe, 10_000, what)
   const points = async () =>
@@ -22,21 +62,21 @@ export async function originalWalkthrough(url: string, phoneNumber = '0101234567
       }>
     ).map((n) => `${n.orderId}: ${n.message}`)
   const ticketOf = async (orderId: number) =>
-    (await get(`/drinks/search/findByOrderId?orderId=${orderId}`))._embedded.drinks[0]
+    (await call(`${url}/drinks/search/findByOrderId?orderId=${orderId}`, { headers: staff })).body._embedded
+      .drinks[0]
+  const each = caller.amt / 10
 
-  // Three orders of 500 won: 50 points each.
+  // Three orders, a tenth of each amount in points (500 won and 50 points in the original).
   const ids: number[] = []
   for (let i = 0; i < 3; i++) {
-    const placed = await call(`${url}/orders`, {
-      method: 'POST',
-      json: order({ phoneNumber, productName: 'coffee', qty: 3, amt: 500 }),
-    })
+    const placed = await call(`${url}/orders`, { method: 'POST', json: caller.order, headers: customer })
     assert.equal(placed.status, 201)
     assert.equal(placed.body.status, 'Ordered')
+    assert.equal(placed.body.amt, caller.amt)
     ids.push(placed.body.id)
   }
   const [first, second, third] = ids as [number, number, number]
-  await eventually('150 points', async () => (await points()) === 150)
+  await eventually(`${3 * each} points`, async () => (await points()) === 3 * each)
   for (const id of ids) await eventually(`My Page of ${id}`, async () => (await myPage(id)) === 'Ordered')
   await eventually(
     'three order notifications',
@@ -47,9 +87,10 @@ export async function originalWalkthrough(url: string, phoneNumber = '0101234567
   const canceled = await call(`${url}/orders/${third}`, {
     method: 'PATCH',
     json: { status: 'OrderCanceled' },
+    headers: customer,
   })
   assert.equal(canceled.status, 200)
-  assert.equal(await points(), 100)
+  assert.equal(await points(), 2 * each)
   await eventually(
     'payment refunded',
     async () =>
@@ -66,24 +107,36 @@ export async function originalWalkthrough(url: string, phoneNumber = '0101234567
   assert.deepEqual(
     thirdHistory.map((h: { type: string; point: number }) => [h.type, h.point]),
     [
-      ['Order', 50],
-      ['Cancel', -50],
+      ['Order', each],
+      ['Cancel', -each],
     ],
   )
 
   // The barista accepts the second order; a cancel now is refused and compensated.
   const ticket = await eventually('a ticket', () => ticketOf(second))
   assert.equal(
-    (await call(`${url}/drinks/${ticket.id}`, { method: 'PATCH', json: { status: 'Receipted' } })).status,
+    (
+      await call(`${url}/drinks/${ticket.id}`, {
+        method: 'PATCH',
+        json: { status: 'Receipted' },
+        headers: staff,
+      })
+    ).status,
     200,
   )
   await eventually('My Page Receipted', async () => (await myPage(second)) === 'Receipted')
   assert.equal(
-    (await call(`${url}/orders/${second}`, { method: 'PATCH', json: { status: 'OrderCanceled' } })).status,
+    (
+      await call(`${url}/orders/${second}`, {
+        method: 'PATCH',
+        json: { status: 'OrderCanceled' },
+        headers: customer,
+      })
+    ).status,
     200,
   )
   await eventually('order back to Ordered', async () => (await get(`/orders/${second}`)).status === 'Ordered')
-  await eventually('points restored', async () => (await points()) === 100)
+  await eventually('points restored', async () => (await points()) === 2 * each)
   await eventually('refusal notification', async () =>
     (await messages()).includes(`${second}: Your Order is already started. You cannot cancel!!`),
   )
@@ -101,7 +154,8 @@ export async function originalWalkthrough(url: string, phoneNumber = '0101234567
 
   // The barista finishes it.
   assert.equal(
-    (await call(`${url}/drinks/${ticket.id}`, { method: 'PATCH', json: { status: 'Made' } })).status,
+    (await call(`${url}/drinks/${ticket.id}`, { method: 'PATCH', json: { status: 'Made' }, headers: staff }))
+      .status,
     200,
   )
   await eventually('My Page Made', async () => (await myPage(second)) === 'Made')
@@ -111,4 +165,5 @@ export async function originalWalkthrough(url: string, phoneNumber = '0101234567
   assert.equal(await myPage(first), 'Ordered')
   const all = await messages()
   assert.equal(new Set(all).size, all.length, `no notification twice: ${all.join(' | ')}`)
+  return 2 * each
 }

@@ -1,31 +1,27 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { jetstreamManager } from '@nats-io/jetstream'
-import { connect } from '@nats-io/transport-node'
-import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
-import { type CafeProcess, freePort, startCafe } from '../support/process.ts'
-import { call, order, waitFor } from '../support/system.ts'
+import { type DistributedStores, distributedStores } from '../support/distributed.ts'
+import { type CafeProcess, startCafe } from '../support/process.ts'
+import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
+import { call, waitFor } from '../support/system.ts'
+import { menuOrder } from './scenario.ts'
 
 /**
  * Rolling restarts under load, distributed mode with real processes: point and order run two
  * replicas each; 50 clients read point history and place orders through the gateway while
  * `cafe restart point`, then `cafe restart order`, replace every replica, and then a point
  * replica is killed outright and brought back by the runner. Not one request may fail, and every
- * order answered 201 must exist with its payment and its drink ticket.
+ * order answered 201 must exist with its payment and its drink ticket. Each client is a customer
+ * signed in before the load, with a phone of its own.
  */
 const cli = fileURLToPath(new URL('../../apps/cafe/src/cli.ts', import.meta.url))
-const suffix = randomUUID().slice(0, 8)
-const postgresServices = ['order', 'payment', 'drink', 'customercenter'] as const
-const database = (service: string) => `cafe_zd_${suffix}_${service}`
-const stream = `ZD_${suffix.toUpperCase()}`
 const CLIENTS = 50
 const MIN_LOAD_MS = 20_000
 const READ_PHONE = '01077700000'
@@ -59,17 +55,19 @@ async function restart(service: string, runDir: string) {
 describe('zero downtime: rolling restarts and a crash under 50 concurrent clients', {
   concurrency: false,
 }, () => {
+  let stores: DistributedStores
+  let access: SecureAccess
   let cafe: CafeProcess
   let env: Record<string, string>
   let runDir: string
   before(async () => {
     runDir = await mkdtemp(join(tmpdir(), 'cafe-zd-'))
+    stores = await distributedStores('zd')
+    access = await startSecureAccess()
     env = {
+      ...stores.env,
+      ...access.env,
       HOST: '127.0.0.1',
-      OPEN_API: 'true',
-      NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-      NATS_STREAM: stream,
-      GATEWAY_PORT: String(await freePort()),
       OUTBOX_POLL_MS: '200',
       // This test is about restarts, not slowness: on two busy cores a payment call may take
       // longer than the original's 610 ms, which would refuse an order for another reason.
@@ -77,12 +75,6 @@ describe('zero downtime: rolling restarts and a crash under 50 concurrent client
       PAYMENT_BUDGET_MS: '10000',
       GATEWAY_UPSTREAM_TIMEOUT_MS: '30000',
     }
-    for (const service of postgresServices) {
-      env[`${service.toUpperCase()}_PORT`] = String(await freePort())
-      env[`${service.toUpperCase()}_DATABASE_URL`] = `postgres://postgres@127.0.0.1:5432/${database(service)}`
-    }
-    env.POINT_PORT = String(await freePort())
-    env.POINT_DATABASE_URL = `mysql://root@127.0.0.1:3306/${database('point')}`
     cafe = await startCafe(
       ['start', '--distributed', '--replicas', 'point=2,order=2', '--run-dir', runDir],
       env,
@@ -91,17 +83,8 @@ describe('zero downtime: rolling restarts and a crash under 50 concurrent client
   })
   after(async () => {
     await cafe?.stop('SIGTERM', 60_000)
-    const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
-    await admin.connect()
-    for (const service of postgresServices)
-      await admin.query(`drop database if exists "${database(service)}" with (force)`)
-    await admin.end()
-    const maria = await createConnection({ host: '127.0.0.1', user: 'root' })
-    await maria.query(`drop database if exists \`${database('point')}\``)
-    await maria.end()
-    const nc = await connect({ servers: env.NATS_URL })
-    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined)
-    await nc.close()
+    await access?.close()
+    await stores?.drop()
     await rm(runDir, { recursive: true, force: true })
   })
 
@@ -110,15 +93,22 @@ describe('zero downtime: rolling restarts and a crash under 50 concurrent client
     timeout: 900_000,
   }, async (t) => {
     const url = cafe.url
+    // Every client signs in before the load: the reader, and each orderer with a phone of its own.
+    const phoneOf = (n: number) => (n % 2 === 0 ? READ_PHONE : `0107771${String(n).padStart(4, '0')}`)
+    const sessions = await Promise.all(
+      Array.from({ length: CLIENTS }, (_, n) => access.customer(url, phoneOf(n))),
+    )
+    const reader = await access.customer(url, READ_PHONE)
     // Point history for the readers: three paid orders, their points accrued.
     for (let i = 0; i < 3; i++) {
-      const placed = await call(`${url}/orders`, { method: 'POST', json: order({ phoneNumber: READ_PHONE }) })
+      const placed = await call(`${url}/orders`, { method: 'POST', json: menuOrder(i), headers: reader })
       assert.equal(placed.status, 201)
     }
     await waitFor(
       async () => {
         const history = await call(
           `${url}/pointHistories/search/findByPhoneNumberOrderByCreateTime?phoneNumber=${READ_PHONE}`,
+          { headers: reader },
         )
         return history.body?._embedded?.pointHistories?.length === 3
       },
@@ -130,6 +120,7 @@ describe('zero downtime: rolling restarts and a crash under 50 concurrent client
     let stopped = false
     const client = async (n: number) => {
       const kind = n % 2 === 0 ? 'read' : 'order'
+      const headers = sessions[n] as Credentials
       for (let i = 0; !stopped; i++) {
         const start = performance.now()
         let status: number | string
@@ -138,18 +129,13 @@ describe('zero downtime: rolling restarts and a crash under 50 concurrent client
           if (kind === 'read') {
             const answer = await call(
               `${url}/pointHistories/search/findByPhoneNumberOrderByCreateTime?phoneNumber=${READ_PHONE}`,
+              { headers },
             )
             status = answer.status === 200 ? 200 : `${answer.status} ${JSON.stringify(answer.body)}`
             if (answer.status === 200 && answer.body._embedded.pointHistories.length < 3) status = 'short'
           } else {
             // No Idempotency-Key: a request that reached a replica cannot be sent again.
-            const answer = await call(`${url}/orders`, {
-              method: 'POST',
-              json: order({
-                phoneNumber: `0107771${String(n).padStart(4, '0')}`,
-                productName: `zd-${n}-${i}`,
-              }),
-            })
+            const answer = await call(`${url}/orders`, { method: 'POST', json: menuOrder(n + i), headers })
             status = answer.status === 201 ? 201 : `${answer.status} ${JSON.stringify(answer.body)}`
             if (answer.status === 201) id = answer.body.id as number
           }
@@ -233,7 +219,7 @@ describe('zero downtime: rolling restarts and a crash under 50 concurrent client
     const placed = orders.map((s) => s.id as number)
     assert.equal(new Set(placed).size, placed.length, 'an order id answered twice')
     const db = (service: string) =>
-      new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${database(service)}` })
+      new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${stores.database(service)}` })
     const orderDb = db('order')
     const paymentDb = db('payment')
     const drinkDb = db('drink')

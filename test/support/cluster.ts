@@ -41,11 +41,16 @@ export interface Cluster {
 export interface ClusterOptions {
   /** Default: NATS_URL, else the usual local server; any credentials come from NATS_* as for a service. */
   readonly natsUrl?: string
+  /**
+   * Environment for every service: how it is reached and who may call it (for secure mode, the
+   * phone inbox, staff token and sessions' secret of `startSecureAccess`; `OPEN_API` for open mode).
+   */
+  readonly access: Record<string, string>
   /** Extra environment per service, e.g. a proxy's address as order's PAYMENT_URL. */
   readonly env?: Partial<Record<ServiceName, Record<string, string>>>
 }
 
-export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const suffix = randomUUID().slice(0, 8)
   const natsUrl = options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
   const stream = `FAULT_${suffix.toUpperCase()}`
@@ -61,8 +66,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     return [name, db] as const
   })
   const shared: Record<string, string> = {
+    ...options.access,
     HOST: '127.0.0.1',
-    OPEN_API: 'true',
     LOG_LEVEL: 'warn',
     NATS_URL: natsUrl,
     NATS_STREAM: stream,

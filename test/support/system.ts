@@ -1,10 +1,13 @@
 import { startEmbedded } from '../../apps/cafe/src/embedded.ts'
 import { createLogger } from '../../packages/platform/src/index.ts'
 
-/** Every port ephemeral, so tests run beside a copy of the system on the default ports. */
+/**
+ * Every port ephemeral, so tests run beside a copy of the system on the default ports. Nothing
+ * about access: the system is as secure as it is by default unless a test asks for open mode
+ * (`OPEN_API: 'true'`), as the unit tests of one service's API do.
+ */
 export const ephemeralPorts = {
   HOST: '127.0.0.1',
-  OPEN_API: 'true',
   GATEWAY_PORT: '0',
   ORDER_PORT: '0',
   PAYMENT_PORT: '0',
@@ -13,7 +16,10 @@ export const ephemeralPorts = {
   POINT_PORT: '0',
 }
 
-/** The whole system in this process, in memory: for API tests that need real HTTP between services. */
+/**
+ * The whole system in this process, in memory: for API tests that need real HTTP between services.
+ * Secure by default (`startSecureSystem` signs its customers in); `OPEN_API: 'true'` for open mode.
+ */
 export async function startInMemorySystem(
   env: Record<string, string> = {},
   options: Parameters<typeof startEmbedded>[2] = {},
@@ -71,6 +77,7 @@ export async function waitFor<T>(
   }
 }
 
+/** An order in the original's open API: any product name, the client's amount. */
 export const order = (overrides: Record<string, unknown> = {}) => ({
   phoneNumber: '01012345679',
   productName: 'coffee',

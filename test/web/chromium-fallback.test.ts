@@ -17,7 +17,7 @@ before(async () => {
   process.env.CAFE_SYSTEM_CHROMIUM = '/nonexistent/chromium'
   delete process.env.CHROMIUM_PATH
   await ensureBuilt()
-  system = await startInMemorySystem()
+  system = await startInMemorySystem({ OPEN_API: 'true' })
 })
 after(async () => {
   await browser?.close()

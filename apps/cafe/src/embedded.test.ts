@@ -9,18 +9,20 @@ import { call, ephemeralPorts, order, waitFor } from '../../../test/support/syst
 import { startEmbedded } from './embedded.ts'
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+// Open mode: these place orders and read tickets without signing in.
+const openPorts = { ...ephemeralPorts, OPEN_API: 'true' }
 
 test('with a data directory the services share two threads: an order placed on one is paid, ticketed and shown on My Page by the other', async (t) => {
   if (availableParallelism() < 2) {
     // One core: one thread is the right choice, and there is nothing to spread.
-    const system = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: ':memory:' }, logger)
+    const system = await startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:' }, logger)
     assert.equal(system.threads, 1)
     await system.stop()
     return
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'cafe-threads-'))
   t.after(() => rm(dataDir, { recursive: true, force: true }))
-  const system = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: dataDir }, logger)
+  const system = await startEmbedded({ ...openPorts, CAFE_DATA_DIR: dataDir }, logger)
   try {
     assert.equal(system.threads, 2)
     const placed = await call(`${system.url}/orders`, {
@@ -44,7 +46,7 @@ test('with a data directory the services share two threads: an order placed on o
   }
 
   // The second thread's services stopped with the system: the files are free for a restart.
-  const again = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: dataDir, CAFE_THREADS: '1' }, logger)
+  const again = await startEmbedded({ ...openPorts, CAFE_DATA_DIR: dataDir, CAFE_THREADS: '1' }, logger)
   try {
     assert.equal(again.threads, 1)
     const drinks = await call(`${again.url}/drinks`)
@@ -56,11 +58,11 @@ test('with a data directory the services share two threads: an order placed on o
 })
 
 test('in memory the system runs in one thread; CAFE_THREADS other than 1 or 2 stops the start with a message', async () => {
-  const system = await startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: ':memory:' }, logger)
+  const system = await startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:' }, logger)
   assert.equal(system.threads, 1)
   await system.stop()
   await assert.rejects(
-    startEmbedded({ ...ephemeralPorts, CAFE_DATA_DIR: ':memory:', CAFE_THREADS: '3' }, logger),
+    startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:', CAFE_THREADS: '3' }, logger),
     (error: unknown) => error instanceof ConfigError && /CAFE_THREADS: "3" is not 1 or 2/.test(error.message),
   )
 })
@@ -70,7 +72,7 @@ test('only the gateway listens beyond loopback: every service binds 127.0.0.1, t
   t.after(() => rm(dataDir, { recursive: true, force: true }))
   // HOST unset: the gateway's default; the second thread's services are among those checked.
   const { HOST: _host, ...ports } = ephemeralPorts
-  const system = await startEmbedded({ ...ports, CAFE_DATA_DIR: dataDir }, logger)
+  const system = await startEmbedded({ ...ports, OPEN_API: 'true', CAFE_DATA_DIR: dataDir }, logger)
   try {
     const gateway = system.running.find((s) => s.name === 'gateway')
     assert.equal(gateway?.host, '0.0.0.0')

@@ -4,7 +4,7 @@ import { call, order, startInMemorySystem, waitFor } from '../../../test/support
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {
-  system = await startInMemorySystem()
+  system = await startInMemorySystem({ OPEN_API: 'true' })
 })
 after(() => system.stop())
 

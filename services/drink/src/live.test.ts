@@ -8,7 +8,7 @@ const STAFF = { authorization: `Bearer ${STAFF_TOKEN}` }
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 let drinkUrl: string
 before(async () => {
-  system = await startInMemorySystem({ STAFF_TOKEN, QUEUE_DEFAULT_MAKE_SECONDS: '100' })
+  system = await startInMemorySystem({ OPEN_API: 'true', STAFF_TOKEN, QUEUE_DEFAULT_MAKE_SECONDS: '100' })
   drinkUrl = system.serviceUrl('drink')
 })
 after(() => system.stop())

@@ -5,7 +5,7 @@ import { call, startInMemorySystem } from '../../../test/support/system.ts'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {
-  system = await startInMemorySystem()
+  system = await startInMemorySystem({ OPEN_API: 'true' })
 })
 after(() => system.stop())
 

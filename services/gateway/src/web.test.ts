@@ -11,6 +11,7 @@ let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {
   await ensureBuilt()
   system = await startInMemorySystem({
+    OPEN_API: 'true',
     MENU: '[{"name":"아인슈페너","en":"Einspänner","price":6000}]',
     GATEWAY_UPSTREAM_TIMEOUT_MS: '1000',
     LIVE_HEARTBEAT_MS: '200',

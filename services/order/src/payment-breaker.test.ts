@@ -7,6 +7,7 @@ let placedId: number
 before(async () => {
   // Judged after 4 calls, and open for longer than the test takes.
   system = await startInMemorySystem({
+    OPEN_API: 'true',
     PAYMENT_BREAKER_MIN_CALLS: '4',
     PAYMENT_BREAKER_HALF_OPEN_MS: '60000',
   })

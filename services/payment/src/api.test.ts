@@ -5,7 +5,7 @@ import { call, startInMemorySystem } from '../../../test/support/system.ts'
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 let payment: string
 before(async () => {
-  system = await startInMemorySystem()
+  system = await startInMemorySystem({ OPEN_API: 'true' })
   payment = system.serviceUrl('payment')
 })
 after(() => system.stop())
