@@ -39,22 +39,31 @@ export function registerSessionGate(
   const secret = access.secret
   if (access.open || !secret) return
   const known = new Map<string, { live: boolean; until: number }>()
+  // One question at a time per session: the requests that find the answer stale wait for it.
+  const asking = new Map<string, Promise<boolean>>()
 
-  const isLive = async (session: Session, token: string): Promise<boolean> => {
+  const isLive = (session: Session, token: string): boolean | Promise<boolean> => {
     const now = Date.now()
     const remembered = known.get(session.sessionId)
     if (remembered && (remembered.until > now || !remembered.live)) return remembered.live
-    let live: boolean
-    try {
-      live = await ask(token)
-    } catch (error) {
-      // Signatures are still checked everywhere: an outage of customercenter must not sign everyone out.
-      log.warn({ err: error }, 'could not ask customercenter about a session; letting it through')
-      return true
+    let answer = asking.get(session.sessionId)
+    if (!answer) {
+      answer = ask(token).then(
+        (live) => {
+          if (known.size >= MAX_REMEMBERED) known.clear()
+          known.set(session.sessionId, { live, until: Date.now() + recheckMs })
+          return live
+        },
+        (error: unknown) => {
+          // Signatures are still checked everywhere: an outage of customercenter must not sign everyone out.
+          log.warn({ err: error }, 'could not ask customercenter about a session; letting it through')
+          return true
+        },
+      )
+      asking.set(session.sessionId, answer)
+      void answer.finally(() => asking.delete(session.sessionId))
     }
-    if (known.size >= MAX_REMEMBERED) known.clear()
-    known.set(session.sessionId, { live, until: now + recheckMs })
-    return live
+    return answer
   }
 
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
