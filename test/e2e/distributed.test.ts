@@ -6,7 +6,7 @@ import { accepts, otherLoopback } from '../support/net.ts'
 import { type CafeProcess, npmStart, startCafe } from '../support/process.ts'
 import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
 import { waitFor } from '../support/system.ts'
-import { placeOrders, stateOf } from './scenario.ts'
+import { firstOrder, placeOrders, stateOf } from './scenario.ts'
 import { signedInWalkthrough } from './walkthrough.ts'
 
 const postgresServices = ['order', 'payment', 'drink', 'customercenter'] as const
@@ -37,7 +37,7 @@ describe('distributed mode (npm run start:distributed) with real processes, Post
 
   let placed: number[] = []
   test('each service creates its own database; paid orders reach payment and the barista', async () => {
-    placed = await placeOrders(cafe.url, 20, as.customer)
+    placed = [await firstOrder(cafe.url, as.customer), ...(await placeOrders(cafe.url, 20, as.customer))]
     const state = await stateOf(cafe.url, placed, as, { waitForTickets: true })
     assert.deepEqual(state.missingPayments, [])
     assert.deepEqual(state.missingTickets, [])

@@ -8,6 +8,32 @@ export const menuOrder = (i: number) => ({
   qty: 1 + (i % 3),
 })
 
+/**
+ * One order, paid again with the same Idempotency-Key while payment answers 503, as the web UI's
+ * "pay again" does; its id. Right after a cold start of every process on a loaded machine the first
+ * payments can outlast their 610 ms deadline and open the breaker (making that first order as
+ * fast as the rest is tracked on its own); a burst that must all succeed comes after this one.
+ */
+export async function firstOrder(url: string, customer: Credentials): Promise<number> {
+  const key = crypto.randomUUID()
+  const placed = await waitFor(
+    async () => {
+      const answer = await call(`${url}/orders`, {
+        method: 'POST',
+        json: menuOrder(0),
+        headers: { ...customer, 'idempotency-key': key },
+      })
+      if (answer.status === 503) return undefined
+      if (answer.status !== 201)
+        throw new Error(`order failed: ${answer.status} ${JSON.stringify(answer.body)}`)
+      return answer.body.id as number
+    },
+    30_000,
+    'a first order to be paid',
+  )
+  return placed
+}
+
 /** Places `count` orders concurrently through the gateway as the signed-in `customer`; returns their ids. */
 export async function placeOrders(url: string, count: number, customer: Credentials): Promise<number[]> {
   const answers = await Promise.all(
