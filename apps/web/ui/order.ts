@@ -1,21 +1,11 @@
 /** What the order screen computes and checks before anything is sent. */
 
-export interface MenuItem {
-  /** What an order names it by (`productId`). */
-  readonly id: string
-  readonly name: string
-  /** The name on the English screen; the Korean name when there is none. */
-  readonly en?: string
-  /** Won per drink: what the order service charges. */
-  readonly price: number
-  /** False while sold out: shown, not orderable. */
-  readonly available: boolean
-}
+import type { MenuItem, Menu as ServedMenu } from '@cafeteria/contracts'
 
-/** `GET /menu`: the items, the most drinks one order may have, and whether customers sign in. */
-export interface Menu {
-  readonly items: readonly MenuItem[]
-  readonly maxQty: number
+export type { MenuItem }
+
+/** `GET /menu`: the order service's menu, and whether customers sign in. */
+export interface Menu extends ServedMenu {
   /** False in open mode (`OPEN_API`): no sign-in; phone numbers are typed in, as in the original. */
   readonly signIn: boolean
 }
