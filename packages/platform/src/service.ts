@@ -11,6 +11,7 @@ import { countDeadLetters, startReplayWorker } from './events/dead-letters.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
 import { type Relay, startRelay } from './events/relay.ts'
 import { startInboxRetention } from './events/retention.ts'
+import { TransientError } from './events/transient.ts'
 import { type AccessSettings, accessSettings, OPEN_MODE_WARNING, type StaffGuard } from './http/access.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
 import { drainHttp } from './http/drain.ts'
@@ -153,6 +154,7 @@ export async function startService<DB, C>(
     poolSize: runtime.poolSize,
     sqliteSync: runtime.sqliteSync,
     sqliteAutocheckpointPages: options.defaults.sqliteAutocheckpointPages,
+    onIdleError: (error) => log.warn({ err: error }, 'an idle database connection broke; dropped'),
   }).catch(async (error: unknown) => {
     await closeLog()
     throw error
@@ -246,11 +248,14 @@ export async function startService<DB, C>(
       subscription = options.bus.consume(
         name,
         async (message) => {
-          let outcome: Outcome | 'failed' = 'failed'
+          let outcome: Outcome | 'failed' | 'transient' = 'failed'
           try {
             outcome = await (tracer && Object.hasOwn(handlers, message.type)
               ? tracer.consume(message, () => consumer.handle(message))
               : consumer.handle(message))
+          } catch (error) {
+            if (error instanceof TransientError) outcome = 'transient'
+            throw error
           } finally {
             reliability.consumed(message.type, message.attempt, outcome)
           }

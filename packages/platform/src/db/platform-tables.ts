@@ -25,6 +25,8 @@ export interface PlatformTables {
     /** Set by `cafe dlq replay`; the service's replay worker takes the letter and clears it. */
     replay_requested_at: Date | string | null
   }
+  /** Poison failures of an event not yet handled, counted across deliveries, replicas and restarts. */
+  consumer_failure: { consumer: string; event_id: string; failures: number; failed_at: Date | string }
 }
 
 export const platformMigrations: readonly ServiceMigration[] = [
@@ -71,6 +73,20 @@ export const platformMigrations: readonly ServiceMigration[] = [
         .createIndex('dead_letter_replay_requested_at')
         .on('dead_letter')
         .column('replay_requested_at')
+        .execute()
+    },
+  },
+  {
+    // Counted apart from the bus's delivery count, which transient failures inflate (see consumer.ts).
+    name: '003_consumer_failure',
+    async up(db, t) {
+      await db.schema
+        .createTable('consumer_failure')
+        .addColumn('consumer', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('failed_at', t.timestamp, (c) => c.notNull())
+        .addPrimaryKeyConstraint('consumer_failure_pk', ['consumer', 'event_id'])
         .execute()
     },
   },

@@ -11,8 +11,11 @@ export interface ReliabilitySources {
 }
 
 export interface ReliabilityMetrics {
-  /** A delivery reached the consumer and ended so (`failed`: it will be delivered again). */
-  consumed(type: string, attempt: number, outcome: Outcome | 'failed'): void
+  /**
+   * A delivery reached the consumer and ended so (`failed`, `transient`: it will be delivered
+   * again; only `failed` counts towards the dead letters).
+   */
+  consumed(type: string, attempt: number, outcome: Outcome | 'failed' | 'transient'): void
   /** The relay had the bus store these events. */
   published(rows: readonly { readonly type: string }[]): void
 }
@@ -70,7 +73,7 @@ export function reliabilityMetrics(metrics: ServiceMetrics, sources: Reliability
 
   const handled = metrics.counter({
     name: 'cafe_events_consumed_total',
-    help: 'Deliveries of events this service handles, by type and outcome (handled, duplicate, dead-lettered, failed)',
+    help: 'Deliveries of events this service handles, by type and outcome (handled, duplicate, dead-lettered, failed, transient: a database or dependency fault, retried without end)',
     labelNames: ['type', 'outcome'],
   })
   const redeliveries = metrics.counter({
