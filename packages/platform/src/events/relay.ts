@@ -28,7 +28,8 @@ export interface Relay {
 /**
  * Publishes outbox rows after commit and deletes them once the bus has stored them. A crash
  * between publish and delete publishes a row again, which the bus dedupes by event id. Replicas
- * on PostgreSQL/MariaDB split the rows with SKIP LOCKED instead of publishing each other's.
+ * on PostgreSQL/MariaDB split the rows with SKIP LOCKED instead of publishing each other's; only
+ * the rows taken are locked while the bus stores them.
  */
 export function startRelay(options: RelayOptions): Relay {
   const { database, bus, log } = options
@@ -62,10 +63,16 @@ export function startRelay(options: RelayOptions): Relay {
   async function drain(): Promise<void> {
     let published: number
     do {
-      // SQLite has one writer: holding a transaction across the publish would stall the service.
       published = lockRows
-        ? await database.db.transaction().execute((trx) => publishBatch(trx))
-        : await publishBatch(database.db)
+        ? // Read committed: MariaDB's default, repeatable read, would also lock the gap after the
+          // last row, and every insert into the outbox (each of the service's own transactions that
+          // emits an event) would wait for the publish, which a slow broker stretches to seconds.
+          await database.db
+            .transaction()
+            .setIsolationLevel('read committed')
+            .execute((trx) => publishBatch(trx))
+        : // SQLite has one writer: holding a transaction across the publish would stall the service.
+          await publishBatch(database.db)
     } while (published === batchSize)
   }
 
