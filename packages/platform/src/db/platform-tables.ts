@@ -10,6 +10,10 @@ export interface PlatformTables {
     payload: string
     headers: string | null
     created_at: Date | string
+    /** Publishes the bus refused; at the relay's `maxAttempts` the row is set aside as a dead letter. */
+    attempts: Generated<number>
+    /** After a refusal, the relay passes the row over until then, so the rows behind it flow. */
+    retry_at: Date | string | null
   }
   inbox: { consumer: string; event_id: string; processed_at: Date | string }
   dead_letter: {
@@ -27,6 +31,18 @@ export interface PlatformTables {
   }
   /** Poison failures of an event not yet handled, counted across deliveries, replicas and restarts. */
   consumer_failure: { consumer: string; event_id: string; failures: number; failed_at: Date | string }
+  /** Outbox rows the bus refused `maxAttempts` times, set aside so the rows after them flow. */
+  outbox_dead_letter: {
+    id: Generated<number>
+    event_id: string
+    type: string
+    payload: string
+    headers: string | null
+    error: string
+    attempts: number
+    created_at: Date | string
+    failed_at: Date | string
+  }
 }
 
 export const platformMigrations: readonly ServiceMigration[] = [
@@ -87,6 +103,29 @@ export const platformMigrations: readonly ServiceMigration[] = [
         .addColumn('failures', 'integer', (c) => c.notNull())
         .addColumn('failed_at', t.timestamp, (c) => c.notNull())
         .addPrimaryKeyConstraint('consumer_failure_pk', ['consumer', 'event_id'])
+        .execute()
+    },
+  },
+  {
+    // A row the bus keeps refusing waits between tries and is then set aside (see relay.ts).
+    name: '004_outbox_dead_letter',
+    async up(db, t) {
+      await db.schema
+        .alterTable('outbox')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+      await db.schema.alterTable('outbox').addColumn('retry_at', t.timestamp).execute()
+      await db.schema
+        .createTable('outbox_dead_letter')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('headers', 'text')
+        .addColumn('error', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('failed_at', t.timestamp, (c) => c.notNull())
         .execute()
     },
   },

@@ -6,6 +6,8 @@ import { perScrape, type ServiceMetrics } from './metrics.ts'
 export interface ReliabilitySources {
   readonly backlog: () => Promise<{ count: number; oldestAgeMs: number }>
   readonly deadLetters: () => Promise<number>
+  /** Outbox rows the bus kept refusing, set aside. */
+  readonly outboxDeadLetters: () => Promise<number>
   /** The bus's view of this service's consumer; absent when it consumes nothing or cannot tell. */
   readonly lag?: () => Promise<number>
 }
@@ -55,6 +57,15 @@ export function reliabilityMetrics(metrics: ServiceMetrics, sources: Reliability
     async collect() {
       this.reset()
       const value = await within(sources.deadLetters()).catch(() => undefined)
+      if (value !== undefined) this.set(value)
+    },
+  })
+  metrics.gauge({
+    name: 'cafe_outbox_dead_letters',
+    help: 'Events the bus kept refusing, set aside from the outbox unpublished, waiting for dlq replay or drop',
+    async collect() {
+      this.reset()
+      const value = await within(sources.outboxDeadLetters()).catch(() => undefined)
       if (value !== undefined) this.set(value)
     },
   })
