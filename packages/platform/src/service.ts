@@ -9,8 +9,10 @@ import { afterCommit } from './db/transaction.ts'
 import { createConsumer, type EventHandlers, type Outcome } from './events/consumer.ts'
 import { countDeadLetters, startReplayWorker } from './events/dead-letters.ts'
 import { appendToOutbox, toEnvelope } from './events/outbox.ts'
+import { countOutboxLetters } from './events/outbox-dead-letters.ts'
 import { type Relay, startRelay } from './events/relay.ts'
 import { startInboxRetention } from './events/retention.ts'
+import { TransientError } from './events/transient.ts'
 import { type AccessSettings, accessSettings, OPEN_MODE_WARNING, type StaffGuard } from './http/access.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
 import { drainHttp } from './http/drain.ts'
@@ -76,6 +78,7 @@ export interface RuntimeSettings {
   readonly poolSize: number
   readonly sqliteSync: 'normal' | 'full'
   readonly maxAttempts: number
+  readonly outboxMaxAttempts: number
   readonly consumerConcurrency: number
   readonly outboxPollMs: number
   readonly shutdownDelayMs: number
@@ -94,6 +97,7 @@ export function runtimeSettings(read: ConfigReader, name: string, defaults: Serv
     poolSize: read.int(`${prefix}_DB_POOL_SIZE`, 10, { min: 1, max: 500 }),
     sqliteSync: read.oneOf('SQLITE_SYNC', ['normal', 'full'] as const, 'normal'),
     maxAttempts: read.int('CONSUMER_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
+    outboxMaxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
     consumerConcurrency: read.int('CONSUMER_CONCURRENCY', 64, { min: 1, max: 4096 }),
     outboxPollMs: read.int('OUTBOX_POLL_MS', 1000, { min: 10 }),
     shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', defaults.shutdownDelayMs ?? 0),
@@ -153,6 +157,7 @@ export async function startService<DB, C>(
     poolSize: runtime.poolSize,
     sqliteSync: runtime.sqliteSync,
     sqliteAutocheckpointPages: options.defaults.sqliteAutocheckpointPages,
+    onIdleError: (error) => log.warn({ err: error }, 'an idle database connection broke; dropped'),
   }).catch(async (error: unknown) => {
     await closeLog()
     throw error
@@ -170,6 +175,7 @@ export async function startService<DB, C>(
       bus: options.bus,
       log,
       pollMs: runtime.outboxPollMs,
+      maxAttempts: runtime.outboxMaxAttempts,
       published: (rows) => reliability.published(rows),
     })
     releases.push(() => relay.stop())
@@ -177,6 +183,7 @@ export async function startService<DB, C>(
     const reliability = reliabilityMetrics(metrics, {
       backlog: () => relay.backlog(),
       deadLetters: () => countDeadLetters(platformDb, name),
+      outboxDeadLetters: () => countOutboxLetters(platformDb),
       lag: lag && (() => lag(name)),
     })
 
@@ -246,11 +253,14 @@ export async function startService<DB, C>(
       subscription = options.bus.consume(
         name,
         async (message) => {
-          let outcome: Outcome | 'failed' = 'failed'
+          let outcome: Outcome | 'failed' | 'transient' = 'failed'
           try {
             outcome = await (tracer && Object.hasOwn(handlers, message.type)
               ? tracer.consume(message, () => consumer.handle(message))
               : consumer.handle(message))
+          } catch (error) {
+            if (error instanceof TransientError) outcome = 'transient'
+            throw error
           } finally {
             reliability.consumed(message.type, message.attempt, outcome)
           }

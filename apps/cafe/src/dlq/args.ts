@@ -2,17 +2,23 @@ import { parseArgs } from 'node:util'
 import { services } from '../services.ts'
 
 export const usage = `usage: cafe dlq list [--service <name>]
-       cafe dlq show <service>:<id>
-       cafe dlq replay <service>:<id> | --all [--service <name>]
-       cafe dlq drop <service>:<id>
+       cafe dlq show <letter>
+       cafe dlq replay <letter> | --all [--service <name>]
+       cafe dlq drop <letter>
+  <letter>            <service>:<id> an event the service failed to handle,
+                      <service>:outbox:<id> an event the bus refused to take from its outbox
   --distributed       the distributed mode's databases (default: embedded mode's SQLite files)
   --data-dir <dir>    embedded mode's data directory (default ./data, or CAFE_DATA_DIR)
   services: ${serviceNames().join(', ')}
 `
 
-/** A dead letter as the CLI names it: its service and its id in that service's database. */
+/**
+ * A dead letter as the CLI names it: its service, whether it is an outbox letter (an event the
+ * bus refused to publish) rather than a consumer's, and its id in that service's database.
+ */
 export interface LetterRef {
   readonly service: string
+  readonly outbox: boolean
   readonly id: number
 }
 
@@ -57,7 +63,8 @@ export function parseDlqArgs(
     if (present) throw new UsageError(`dlq ${action} takes no ${what}`)
   }
   const one = (): LetterRef => {
-    if (positionals.length !== 1) throw new UsageError(`dlq ${action} needs one <service>:<id>`)
+    if (positionals.length !== 1)
+      throw new UsageError(`dlq ${action} needs one <service>:<id> or <service>:outbox:<id>`)
     return letterRef(positionals[0] as string)
   }
   switch (action) {
@@ -105,7 +112,7 @@ function knownService(name: string): string {
 }
 
 function letterRef(text: string): LetterRef {
-  const match = /^([a-z]+):([1-9]\d{0,15})$/.exec(text)
+  const match = /^([a-z]+):(outbox:)?([1-9]\d{0,15})$/.exec(text)
   if (!match) throw new UsageError(`'${text}' is not <service>:<id>, e.g. drink:3`)
-  return { service: knownService(match[1] as string), id: Number(match[2]) }
+  return { service: knownService(match[1] as string), outbox: match[2] !== undefined, id: Number(match[3]) }
 }

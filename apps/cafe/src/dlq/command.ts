@@ -1,4 +1,14 @@
-import { dropDeadLetter, type Env, findDeadLetter, listDeadLetters, requestReplay } from '@cafeteria/platform'
+import {
+  dropDeadLetter,
+  dropOutboxLetter,
+  type Env,
+  findDeadLetter,
+  findOutboxLetter,
+  listDeadLetters,
+  listOutboxLetters,
+  requestReplay,
+  requeueOutboxLetter,
+} from '@cafeteria/platform'
 import {
   type DlqCommand,
   type LetterRef,
@@ -8,7 +18,7 @@ import {
   usage,
   type Where,
 } from './args.ts'
-import { formatLetter, formatList, type ListedLetter } from './format.ts'
+import { formatLetter, formatList, formatOutboxLetter, type ListedLetter } from './format.ts'
 import { openStore, type Store, StoreUnavailable } from './stores.ts'
 
 interface Io {
@@ -23,8 +33,10 @@ const stdio: Io = {
 
 /**
  * `cafe dlq …`: reads and changes the dead letters in each service's own database, so it works in
- * both modes with the system running or not. A replay is only requested here; the service carries
- * it out. Resolves with the exit code: 0 done, 1 a letter or database not found, 2 bad input.
+ * both modes with the system running or not. Two kinds: events a service failed to handle, whose
+ * replay is only requested here and carried out by the service, and events its bus refused to take
+ * from its outbox, whose replay is putting them back there for its relay. Resolves with the exit
+ * code: 0 done, 1 a letter or database not found, 2 bad input.
  */
 export async function dlq(args: readonly string[], env: Env, io: Io = stdio): Promise<number> {
   if (args[0] === 'help' || args.includes('--help')) {
@@ -54,6 +66,8 @@ async function run(command: DlqCommand, where: Where, env: Env, io: Io): Promise
       const listed: ListedLetter[] = []
       const code = await eachStore(command.service, where, env, io, async (store) => {
         for (const letter of await listDeadLetters(store.db)) listed.push({ service: store.service, letter })
+        for (const outbox of await listOutboxLetters(store.db))
+          listed.push({ service: store.service, outbox })
       })
       // A named service that cannot be read has no table to show, not an empty one.
       if (code === 0 || listed.length > 0) io.out(formatList(listed))
@@ -61,18 +75,32 @@ async function run(command: DlqCommand, where: Where, env: Env, io: Io): Promise
     }
     case 'show':
       return withLetter(command.letter, where, env, io, async (store) => {
-        const letter = await findDeadLetter(store.db, command.letter.id)
-        if (letter) io.out(formatLetter(store.service, letter))
-        return letter !== undefined
+        const { id, outbox } = command.letter
+        const text = outbox
+          ? await findOutboxLetter(store.db, id).then((l) => l && formatOutboxLetter(store.service, l))
+          : await findDeadLetter(store.db, id).then((l) => l && formatLetter(store.service, l))
+        if (text) io.out(text)
+        return text !== undefined
       })
     case 'drop':
       return withLetter(command.letter, where, env, io, async (store) => {
-        const dropped = await dropDeadLetter(store.db, command.letter.id)
-        if (dropped) io.out(`dropped ${name(command.letter)}; its event stays handled\n`)
+        const { id, outbox } = command.letter
+        const dropped = await (outbox ? dropOutboxLetter : dropDeadLetter)(store.db, id)
+        const fate = outbox ? 'its event is never published' : 'its event stays handled'
+        if (dropped) io.out(`dropped ${name(command.letter)}; ${fate}\n`)
         return dropped
       })
     case 'replay':
       return withLetter(command.letter, where, env, io, async (store) => {
+        if (command.letter.outbox) {
+          const requeued = (await requeueOutboxLetter(store.db, command.letter.id)) > 0
+          if (requeued) {
+            io.out(
+              `${name(command.letter)} is back in the outbox; the ${store.service} service publishes it within a second while it runs (see dlq list)\n`,
+            )
+          }
+          return requeued
+        }
         const marked = (await requestReplay(store.db, command.letter.id)) > 0
         if (marked) {
           io.out(
@@ -86,6 +114,8 @@ async function run(command: DlqCommand, where: Where, env: Env, io: Io): Promise
       const code = await eachStore(command.service, where, env, io, async (store) => {
         const marked = await requestReplay(store.db, 'all')
         if (marked > 0) counts.push(`${store.service} ${marked}`)
+        const requeued = await requeueOutboxLetter(store.db, 'all')
+        if (requeued > 0) counts.push(`${store.service} ${requeued} (outbox)`)
       })
       io.out(
         counts.length === 0
@@ -101,7 +131,7 @@ async function run(command: DlqCommand, where: Where, env: Env, io: Io): Promise
   }
 }
 
-const name = (letter: LetterRef) => `${letter.service}:${letter.id}`
+const name = (letter: LetterRef) => `${letter.service}:${letter.outbox ? 'outbox:' : ''}${letter.id}`
 
 /**
  * Runs `work` on the named service's store, or on every service's in turn. A store that is

@@ -3,7 +3,8 @@
  * service named drink (the CLI knows services by name; what it opens is `<data dir>/drink.db`)
  * whose handler fails until the test repairs it dead-letters one event, and an invalid event is
  * dead-lettered at once. The CLI lists and shows them, marks them for replay, which the running
- * service carries out, and drops one.
+ * service carries out, and drops one. The service's bus refuses the events the test names: set
+ * aside from its outbox, they are listed, shown, put back and dropped the same way.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -13,10 +14,14 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { NewEvent } from '@cafeteria/contracts'
 import {
+  appendToOutbox,
   type Bus,
   createLogger,
   type DeadLetter,
   listDeadLetters,
+  listOutboxLetters,
+  MessageRefused,
+  type OutboxLetter,
   openDatabase,
   openLocalBus,
   type PlatformTables,
@@ -25,7 +30,7 @@ import {
   startService,
   toEnvelope,
 } from '@cafeteria/platform'
-import type { Generated } from 'kysely'
+import type { Generated, Kysely } from 'kysely'
 import { type TempDir, tempDir, waitFor } from '../../../../packages/platform/src/testing.ts'
 import { dlq } from './command.ts'
 
@@ -60,15 +65,35 @@ const flaky: ServiceDefinition<Tables> = {
 
 let dir: TempDir
 let bus: Bus
+/** Events the service's bus refuses to store, with the whole batch they come in. */
+const refused = new Set<string>()
+const published: string[] = []
 let service: RunningService
 let inspect: Awaited<ReturnType<typeof openDatabase<Tables & PlatformTables>>>
 
 before(async () => {
   dir = await tempDir('cafe-dlq-')
   bus = openLocalBus({ path: join(dir.path, 'bus.db') })
+  bus.consume('watcher', async (m) => {
+    published.push(m.id)
+  })
+  const refusing: Bus = {
+    ...bus,
+    async publish(messages) {
+      const bad = messages.find((m) => refused.has(m.id))
+      if (bad) throw new MessageRefused(bad.id, 'over the maximum payload')
+      await bus.publish(messages)
+    },
+  }
   service = await startService(flaky, {
-    env: { HOST: '127.0.0.1', OPEN_API: 'true', CONSUMER_MAX_ATTEMPTS: '1' },
-    bus,
+    env: {
+      HOST: '127.0.0.1',
+      OPEN_API: 'true',
+      CONSUMER_MAX_ATTEMPTS: '1',
+      OUTBOX_MAX_ATTEMPTS: '1',
+      OUTBOX_POLL_MS: '50',
+    },
+    bus: refusing,
     logger: createLogger({ level: 'silent' }),
     defaults: { port: 0, databaseUrl: `sqlite:${join(dir.path, 'drink.db')}` },
   })
@@ -212,6 +237,75 @@ test('dlq list, show, replay and drop', { timeout: 90_000 }, async () => {
   })
 })
 
+test('dlq lists, shows, replays and drops the events the bus refused to take from the outbox', {
+  timeout: 60_000,
+}, async () => {
+  const paid = (orderId: number) =>
+    toEnvelope(
+      'drink',
+      {
+        type: 'PaymentApproved',
+        orderId,
+        data: { paymentId: orderId, phoneNumber: '01012345678', amt: 500 },
+      },
+      new Date(),
+    )
+  const [tooBig, next, unwanted] = [paid(61), paid(62), paid(63)]
+  refused.add(tooBig.id)
+  refused.add(unwanted.id)
+  // Written as the service's own transactions write them; its relay finds them at its next poll.
+  await inspect.db
+    .transaction()
+    .execute((trx) => appendToOutbox(trx as unknown as Kysely<PlatformTables>, [tooBig, next, unwanted]))
+  const outboxLetters = async (): Promise<OutboxLetter[]> => listOutboxLetters(inspect.db)
+  await waitFor(async () => (await outboxLetters()).length === 2, 10_000, { what: 'two outbox letters' })
+  await waitFor(() => published.includes(next.id), 10_000, { what: 'the event behind them' })
+  const [first, second] = await outboxLetters()
+  assert.ok(first && second)
+  assert.equal(first.eventId, tooBig.id)
+
+  const list = await cafe('list')
+  assert.equal(list.code, 0, list.stderr)
+  assert.match(
+    list.stdout,
+    new RegExp(
+      `\ndrink +outbox:${first.id} +PaymentApproved +61 +1 +\\S+ +refused: over the maximum payload\n`,
+    ),
+  )
+  const show = await dlqHere('show', `drink:outbox:${first.id}`)
+  assert.equal(show.code, 0, show.stderr)
+  assert.match(show.stdout, new RegExp(`^drink:outbox:${first.id}\n  stage +publish: the bus refused it`))
+  assert.match(show.stdout, new RegExp(`event id +${tooBig.id}\n`))
+  assert.ok(show.stdout.includes(`payload:\n${JSON.stringify(tooBig, null, 2)}\n`), show.stdout)
+
+  // The broker takes it now: put back in the outbox, the running service publishes it once.
+  refused.delete(tooBig.id)
+  const replay = await dlqHere('replay', `drink:outbox:${first.id}`)
+  assert.equal(replay.code, 0, replay.stderr)
+  assert.match(replay.stdout, new RegExp(`^drink:outbox:${first.id} is back in the outbox`))
+  await waitFor(() => published.includes(tooBig.id), 10_000, { what: 'the replayed event' })
+  assert.deepEqual(
+    (await outboxLetters()).map((l) => l.eventId),
+    [unwanted.id],
+  )
+
+  const drop = await dlqHere('drop', `drink:outbox:${second.id}`)
+  assert.deepEqual(
+    [drop.code, drop.stdout],
+    [0, `dropped drink:outbox:${second.id}; its event is never published\n`],
+  )
+  assert.deepEqual(await outboxLetters(), [])
+  assert.equal(
+    (await dlqHere('show', `drink:outbox:${second.id}`)).stderr,
+    `no dead letter drink:outbox:${second.id}\n`,
+  )
+  assert.deepEqual(
+    published.filter((id) => [tooBig.id, next.id, unwanted.id].includes(id)).sort(),
+    [tooBig.id, next.id].sort(),
+    'each published once, the dropped one never',
+  )
+})
+
 test('dlq refuses bad input with exit code 2 and the usage', async () => {
   const refused: ReadonlyArray<[string[], RegExp]> = [
     [[], /^dlq needs a command/],
@@ -221,6 +315,8 @@ test('dlq refuses bad input with exit code 2 and the usage', async () => {
     [['list', 'drink:1'], /^dlq list takes no <service>:<id>/],
     [['show', 'drink:0'], /^'drink:0' is not <service>:<id>/],
     [['show', 'drink:1', 'drink:2'], /^dlq show needs one <service>:<id>/],
+    [['show', 'drink:outbox:0'], /^'drink:outbox:0' is not <service>:<id>/],
+    [['drop', 'drink:inbox:1'], /^'drink:inbox:1' is not <service>:<id>/],
     [['show', 'kitchen:1'], /^unknown service 'kitchen'/],
     [['drop', '--all'], /^dlq drop takes no --all/],
     [['replay'], /^dlq replay needs one <service>:<id>/],

@@ -10,13 +10,21 @@ import {
   StorageType,
 } from '@nats-io/jetstream'
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node'
-import { nanos, headers as natsHeaders } from '@nats-io/transport-node'
+import { InvalidArgumentError, nanos, headers as natsHeaders } from '@nats-io/transport-node'
 import type { JetStreamBusOptions } from './jetstream.ts'
 import { type BusLogger, type Context, subscribe } from './jetstream-subscription.ts'
 import { openNatsConnection } from './nats-connect.ts'
-import type { Bus, OutgoingMessage, Subscription } from './port.ts'
+import {
+  type Bus,
+  MessageRefused,
+  type OutgoingMessage,
+  PublishIncomplete,
+  type Subscription,
+} from './port.ts'
 
 const PUBLISH_TIMEOUT_MS = 1500
+/** JSStreamMessageExceedsMaximumErr: larger than the stream's max_msg_size. */
+const MESSAGE_TOO_LARGE = 10054
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000
 const silent: BusLogger = { info() {}, warn() {}, error() {} }
 
@@ -118,11 +126,10 @@ function createBus(ctx: Context, jsm: JetStreamManager): Bus {
     kind: 'jetstream',
 
     async publish(messages: readonly OutgoingMessage[]): Promise<void> {
-      const subjects = messages.map((m) => subjectOf(prefix, m.type))
       // allSettled, not all: the caller may only retry once no publish of this batch is still in flight.
       const results = await Promise.allSettled(
-        messages.map((m, i) =>
-          js.publish(subjects[i] as string, m.payload, {
+        messages.map(async (m) =>
+          js.publish(subjectOf(prefix, m), m.payload, {
             msgID: m.id,
             headers: toNatsHeaders(m.headers),
             expect: { streamName: stream },
@@ -133,13 +140,12 @@ function createBus(ctx: Context, jsm: JetStreamManager): Bus {
           }),
         ),
       )
-      const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
-      if (failures.length > 0) {
-        throw new AggregateError(
-          failures,
-          `${failures.length} of ${messages.length} messages were not stored`,
-        )
-      }
+      if (results.every((r) => r.status === 'fulfilled')) return
+      const stored = messages.flatMap((m, i) => (results[i]?.status === 'fulfilled' ? [m.id] : []))
+      const failures = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [asRefusal(r.reason, messages[i] as OutgoingMessage)] : [],
+      )
+      throw new PublishIncomplete(failures, stored, messages.length)
     },
 
     consume(consumer, handle, options) {
@@ -204,12 +210,26 @@ async function watchConnection(nc: NatsConnection, logger: BusLogger, setUp: (up
   }
 }
 
-function subjectOf(prefix: string, type: string): string {
+function subjectOf(prefix: string, message: OutgoingMessage): string {
+  const { type } = message
   // A wildcard or blank in a type would publish to a subject no consumer filter can express.
   if (!type || /[\s*>]/.test(type) || type.startsWith('.') || type.endsWith('.')) {
-    throw new Error(`invalid event type for a NATS subject: '${type}'`)
+    throw new MessageRefused(message.id, `invalid event type for a NATS subject: '${type}'`)
   }
   return `${prefix}.${type}`
+}
+
+/**
+ * The failures that are the message's own, as MessageRefused: the client refuses a payload over
+ * the server's max_payload (or bad headers) before sending, the stream one over its max_msg_size.
+ * Anything else (a timeout, no responders, a lost connection) is the broker's and passes.
+ */
+function asRefusal(error: unknown, message: OutgoingMessage): unknown {
+  if (error instanceof MessageRefused) return error
+  const refused =
+    error instanceof InvalidArgumentError ||
+    (error instanceof JetStreamApiError && error.code === MESSAGE_TOO_LARGE)
+  return refused ? new MessageRefused(message.id, (error as Error).message, { cause: error }) : error
 }
 
 function toNatsHeaders(source: Readonly<Record<string, string>> | undefined): MsgHdrs | undefined {

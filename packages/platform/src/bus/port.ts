@@ -45,6 +45,10 @@ export interface BusHealth {
 
 export interface Bus {
   readonly kind: 'jetstream' | 'local'
+  /**
+   * Stores every message or rejects; a rejection that knows which messages were stored and which
+   * the bus will never take is a `PublishIncomplete`.
+   */
   publish(messages: readonly OutgoingMessage[]): Promise<void>
   consume(
     consumer: string,
@@ -58,6 +62,31 @@ export interface Bus {
    */
   lag?(consumer: string): Promise<number>
   close(): Promise<void>
+}
+
+/**
+ * The bus will never store this message as it is (larger than the broker takes, a type no subject
+ * can carry): unlike a broker that is away, trying again cannot help. The outbox relay sets such a
+ * message aside after a few tries so the ones behind it flow.
+ */
+export class MessageRefused extends Error {
+  readonly messageId: string
+  constructor(messageId: string, reason: string, options?: { cause?: unknown }) {
+    super(`refused: ${reason}`, options)
+    this.name = 'MessageRefused'
+    this.messageId = messageId
+  }
+}
+
+/** Some messages of a publish were not stored: `errors` tells why, `MessageRefused` for those refused. */
+export class PublishIncomplete extends AggregateError {
+  /** The ids of the messages that were stored. */
+  readonly stored: readonly string[]
+  constructor(errors: readonly unknown[], stored: readonly string[], total: number) {
+    super(errors, `${total - stored.length} of ${total} messages were not stored`)
+    this.name = 'PublishIncomplete'
+    this.stored = stored
+  }
 }
 
 /**

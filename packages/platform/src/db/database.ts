@@ -28,6 +28,8 @@ export interface OpenOptions {
   sqliteAutocheckpointPages?: number
   /** Create the database when it does not exist (PostgreSQL and MySQL). */
   create?: boolean
+  /** Told of a pooled connection that broke while idle (PostgreSQL), for the log. */
+  onIdleError?: (error: Error) => void
 }
 
 /**
@@ -48,9 +50,14 @@ export async function openDatabase<DB = any>(url: string, options: OpenOptions =
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
         oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text'),
     }
-    kyselyDialect = new PostgresDialect({
-      pool: new pg.Pool({ connectionString: url, max: poolSize, types }),
-    })
+    const pool = new pg.Pool({ connectionString: url, max: poolSize, types })
+    // A connection that breaks (the server restarted, a network blip) reports it as an 'error'
+    // event, which crashes the process unless someone listens: the pool for an idle connection,
+    // which it then drops, the client itself for one checked out. The query in flight, or the
+    // next, fails anyway and reaches its caller as transient (see events/transient.ts).
+    pool.on('error', (error) => options.onIdleError?.(error))
+    pool.on('connect', (client) => client.on('error', () => {}))
+    kyselyDialect = new PostgresDialect({ pool })
   } else if (dialect === 'mysql') {
     const u = new URL(url.replace(/^mariadb:/, 'mysql:'))
     const { default: mysql } = await import('mysql2')

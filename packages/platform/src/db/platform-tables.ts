@@ -10,6 +10,10 @@ export interface PlatformTables {
     payload: string
     headers: string | null
     created_at: Date | string
+    /** Publishes the bus refused; at the relay's `maxAttempts` the row is set aside as a dead letter. */
+    attempts: Generated<number>
+    /** After a refusal, the relay passes the row over until then, so the rows behind it flow. */
+    retry_at: Date | string | null
   }
   inbox: { consumer: string; event_id: string; processed_at: Date | string }
   dead_letter: {
@@ -24,6 +28,20 @@ export interface PlatformTables {
     failed_at: Date | string
     /** Set by `cafe dlq replay`; the service's replay worker takes the letter and clears it. */
     replay_requested_at: Date | string | null
+  }
+  /** Poison failures of an event not yet handled, counted across deliveries, replicas and restarts. */
+  consumer_failure: { consumer: string; event_id: string; failures: number; failed_at: Date | string }
+  /** Outbox rows the bus refused `maxAttempts` times, set aside so the rows after them flow. */
+  outbox_dead_letter: {
+    id: Generated<number>
+    event_id: string
+    type: string
+    payload: string
+    headers: string | null
+    error: string
+    attempts: number
+    created_at: Date | string
+    failed_at: Date | string
   }
 }
 
@@ -71,6 +89,43 @@ export const platformMigrations: readonly ServiceMigration[] = [
         .createIndex('dead_letter_replay_requested_at')
         .on('dead_letter')
         .column('replay_requested_at')
+        .execute()
+    },
+  },
+  {
+    // Counted apart from the bus's delivery count, which transient failures inflate (see consumer.ts).
+    name: '003_consumer_failure',
+    async up(db, t) {
+      await db.schema
+        .createTable('consumer_failure')
+        .addColumn('consumer', 'varchar(64)', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('failed_at', t.timestamp, (c) => c.notNull())
+        .addPrimaryKeyConstraint('consumer_failure_pk', ['consumer', 'event_id'])
+        .execute()
+    },
+  },
+  {
+    // A row the bus keeps refusing waits between tries and is then set aside (see relay.ts).
+    name: '004_outbox_dead_letter',
+    async up(db, t) {
+      await db.schema
+        .alterTable('outbox')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+      await db.schema.alterTable('outbox').addColumn('retry_at', t.timestamp).execute()
+      await db.schema
+        .createTable('outbox_dead_letter')
+        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('headers', 'text')
+        .addColumn('error', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('failed_at', t.timestamp, (c) => c.notNull())
         .execute()
     },
   },

@@ -7,6 +7,8 @@ import { insertIfAbsent } from '../db/queries.ts'
 import { inTransaction } from '../db/transaction.ts'
 import type { Logger } from '../logger.ts'
 import type { DeadLetter, ReplayOutcome } from './dead-letters.ts'
+import { countFailure, forgetFailures } from './failure-count.ts'
+import { asTransient } from './transient.ts'
 
 /** Runs inside the consumer's transaction: its effects commit together with the inbox record. */
 export type EventHandler<DB, K extends EventType = EventType> = (
@@ -21,14 +23,17 @@ export interface ConsumerOptions<DB> {
   readonly database: Database<DB & PlatformTables>
   readonly handlers: EventHandlers<DB>
   readonly log: Logger
-  /** Attempts before a failing event becomes a dead letter. */
+  /** Poison failures before an event becomes a dead letter; transient failures never count. */
   readonly maxAttempts: number
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered'
 
 export interface Consumer {
-  /** Handles one delivery; rejecting means "redeliver later". */
+  /**
+   * Handles one delivery; rejecting means "redeliver later", with a `TransientError` when the
+   * failure was transient (see transient.ts).
+   */
   handle(message: BusMessage): Promise<Outcome>
   /** Replays a dead letter marked for replay (see dead-letters.ts). */
   replay(letter: DeadLetter): Promise<ReplayOutcome>
@@ -39,19 +44,23 @@ export interface Consumer {
  * service: events nobody here handles are acknowledged untouched; an invalid event is
  * dead-lettered at once; the inbox row and the handler's effects commit in one transaction, so a
  * redelivered event changes nothing; a handler that keeps failing is dead-lettered after
- * `maxAttempts` instead of blocking the stream, and can be replayed from there once its cause is
- * fixed.
+ * `maxAttempts` poison failures instead of blocking the stream, and can be replayed from there once
+ * its cause is fixed. A transient failure (a database away, a deadlock, a lock timeout, a callee
+ * unavailable) says nothing about the event: it is retried for as long as it takes and never
+ * counts towards the dead letters.
  */
 export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
   const { consumer, database, handlers, log, maxAttempts } = options
+  const platformDb = database.db as unknown as Kysely<PlatformTables>
 
   /**
    * Records the dead letter together with the inbox entry, so a redelivery of the same event (a
    * crash before the ack) is a duplicate rather than a second dead letter or a late effect.
    */
-  async function deadLetter(message: BusMessage, error: string): Promise<Outcome> {
+  async function deadLetter(message: BusMessage, error: string, failures = 1): Promise<Outcome> {
     const recorded = await database.db.transaction().execute(async (trx) => {
       const tx = trx as unknown as Kysely<PlatformTables>
+      await forgetFailures(tx, { consumer, eventId: message.id })
       const now = new Date()
       if (
         !(await insertIfAbsent(tx, database.dialect, 'inbox', {
@@ -71,7 +80,8 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
           payload: message.payload,
           headers: message.headers ? JSON.stringify(message.headers) : null,
           error: error.slice(0, 4000),
-          attempts: message.attempt,
+          // The bus's count may have started again after a crash; the failures are counted apart.
+          attempts: Math.max(message.attempt, failures),
           failed_at: now,
         })
         .execute()
@@ -79,14 +89,18 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
     })
     if (!recorded) return 'duplicate'
     log.error(
-      { consumer, eventId: message.id, type: message.type, attempts: message.attempt, error },
+      { consumer, eventId: message.id, type: message.type, attempt: message.attempt, failures, error },
       'dead-lettered',
     )
     return 'dead-lettered'
   }
 
   /** The inbox row and the handler's effects, in the caller's transaction. */
-  async function applyIn(trx: Transaction<DB & PlatformTables>, event: DomainEvent): Promise<Outcome> {
+  async function applyIn(
+    trx: Transaction<DB & PlatformTables>,
+    event: DomainEvent,
+    failedBefore = false,
+  ): Promise<Outcome> {
     const handler = handlers[event.type] as EventHandler<DB> | undefined
     if (!handler) return 'ignored'
     const inserted = await insertIfAbsent(
@@ -101,23 +115,53 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
     )
     if (!inserted) return 'duplicate'
     await handler(trx, event as never)
+    // A redelivery may come after counted failures: they go with the success.
+    if (failedBefore) {
+      await forgetFailures(trx as unknown as Kysely<PlatformTables>, { consumer, eventId: event.id })
+    }
     return 'handled'
   }
 
-  async function handle(message: BusMessage): Promise<Outcome> {
-    if (!Object.hasOwn(handlers, message.type)) return 'ignored'
+  async function attempt(message: BusMessage): Promise<Outcome> {
     const decoded = decodeEvent(message.payload)
     if (!decoded.ok) return deadLetter(message, `invalid event: ${decoded.reason}`)
     const event = decoded.event
     try {
-      return await database.transaction((trx) => applyIn(trx, event))
+      return await database.transaction((trx) => applyIn(trx, event, message.attempt > 1))
     } catch (error) {
-      if (message.attempt >= maxAttempts) return deadLetter(message, errorText(error))
+      // Thrown on as transient by handle(), uncounted.
+      if (asTransient(error, database.dialect)) throw error
+      const key = { consumer, eventId: message.id }
+      const failures = await countFailure(platformDb, database.dialect, key)
+      if (failures >= maxAttempts) return deadLetter(message, errorText(error), failures)
       log.warn(
-        { consumer, eventId: message.id, type: message.type, attempt: message.attempt, err: error },
+        { consumer, eventId: message.id, type: message.type, attempt: message.attempt, failures, err: error },
         'handler failed; will retry',
       )
       throw error
+    }
+  }
+
+  async function handle(message: BusMessage): Promise<Outcome> {
+    if (!Object.hasOwn(handlers, message.type)) return 'ignored'
+    try {
+      return await attempt(message)
+    } catch (error) {
+      // Recording a failure or a dead letter can meet the same fault as the handler did.
+      const transient = asTransient(error, database.dialect)
+      if (!transient) throw error
+      log.warn(
+        {
+          consumer,
+          eventId: message.id,
+          type: message.type,
+          attempt: message.attempt,
+          reason: transient.reason,
+          err: error,
+        },
+        'handler met a transient fault; will retry',
+      )
+      throw transient
     }
   }
 

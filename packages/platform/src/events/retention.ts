@@ -10,6 +10,8 @@ import { startWorker, type Worker } from '../worker.ts'
  */
 export async function forgetProcessedBefore(db: Kysely<PlatformTables>, before: Date): Promise<number> {
   const result = await db.deleteFrom('inbox').where('processed_at', '<', before).executeTakeFirst()
+  // Failures of an event that was then handled under a reset delivery count (see failure-count.ts).
+  await db.deleteFrom('consumer_failure').where('failed_at', '<', before).execute()
   return Number(result.numDeletedRows)
 }
 

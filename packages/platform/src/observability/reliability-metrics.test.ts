@@ -4,9 +4,12 @@ import { test } from 'node:test'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { connectJetStream } from '../bus/jetstream.ts'
+import { openLocalBus } from '../bus/local.ts'
+import { toEnvelope } from '../events/outbox.ts'
+import { TransientError } from '../events/transient.ts'
 import { createLogger } from '../logger.ts'
 import { type ServiceDefinition, startService } from '../service.ts'
-import { waitFor } from '../testing.ts'
+import { tempDir, waitFor } from '../testing.ts'
 
 const SERVER = 'nats://127.0.0.1:4222'
 
@@ -47,5 +50,57 @@ test('on JetStream a consumer shows its lag, and an invalid event as a dead lett
     const nc = await connect({ servers: SERVER })
     await (await jetstreamManager(nc)).streams.delete(stream)
     await nc.close()
+  }
+})
+
+test('a transient failure is counted as such, retried and never dead-lettered', async () => {
+  await using dir = await tempDir('cafe-transient-metrics-')
+  const bus = openLocalBus({ path: `${dir.path}/bus.db` })
+  let failures = 3
+  const service = await startService(
+    {
+      name: 'probe',
+      migrations: [],
+      handlers: () => ({
+        Ordered: async () => {
+          if (failures-- > 0) throw new TransientError('the ticket printer is away')
+        },
+      }),
+    } satisfies ServiceDefinition<object>,
+    {
+      // One attempt before a dead letter: the three failures would make one, were they poison.
+      env: { HOST: '127.0.0.1', OPEN_API: 'true', PROBE_PORT: '0', CONSUMER_MAX_ATTEMPTS: '1' },
+      bus,
+      logger: createLogger({ level: 'silent' }),
+      defaults: { port: 0, databaseUrl: 'sqlite::memory:' },
+    },
+  )
+  try {
+    const event = toEnvelope(
+      'order',
+      {
+        type: 'Ordered',
+        orderId: 7,
+        data: { phoneNumber: '01012345678', productName: 'coffee', qty: 1, amt: 500, paymentId: 7 },
+      },
+      new Date(),
+    )
+    await bus.publish([{ id: event.id, type: event.type, payload: JSON.stringify(event) }])
+    const consumed = (text: string, outcome: string) =>
+      sample(text, `cafe_events_consumed_total{type="Ordered",outcome="${outcome}"`)
+    const text = await waitFor(
+      async () => {
+        const scraped = await (await fetch(`${service.url}/metrics`)).text()
+        return consumed(scraped, 'handled') === 1 && scraped
+      },
+      10_000,
+      { what: 'the event handled' },
+    )
+    assert.equal(consumed(text, 'transient'), 3)
+    assert.equal(consumed(text, 'failed'), undefined)
+    assert.equal(sample(text, 'cafe_dead_letters{'), 0)
+  } finally {
+    await service.stop()
+    await bus.close()
   }
 })

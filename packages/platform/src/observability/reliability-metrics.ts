@@ -6,13 +6,18 @@ import { perScrape, type ServiceMetrics } from './metrics.ts'
 export interface ReliabilitySources {
   readonly backlog: () => Promise<{ count: number; oldestAgeMs: number }>
   readonly deadLetters: () => Promise<number>
+  /** Outbox rows the bus kept refusing, set aside. */
+  readonly outboxDeadLetters: () => Promise<number>
   /** The bus's view of this service's consumer; absent when it consumes nothing or cannot tell. */
   readonly lag?: () => Promise<number>
 }
 
 export interface ReliabilityMetrics {
-  /** A delivery reached the consumer and ended so (`failed`: it will be delivered again). */
-  consumed(type: string, attempt: number, outcome: Outcome | 'failed'): void
+  /**
+   * A delivery reached the consumer and ended so (`failed`, `transient`: it will be delivered
+   * again; only `failed` counts towards the dead letters).
+   */
+  consumed(type: string, attempt: number, outcome: Outcome | 'failed' | 'transient'): void
   /** The relay had the bus store these events. */
   published(rows: readonly { readonly type: string }[]): void
 }
@@ -55,6 +60,15 @@ export function reliabilityMetrics(metrics: ServiceMetrics, sources: Reliability
       if (value !== undefined) this.set(value)
     },
   })
+  metrics.gauge({
+    name: 'cafe_outbox_dead_letters',
+    help: 'Events the bus kept refusing, set aside from the outbox unpublished, waiting for dlq replay or drop',
+    async collect() {
+      this.reset()
+      const value = await within(sources.outboxDeadLetters()).catch(() => undefined)
+      if (value !== undefined) this.set(value)
+    },
+  })
   const { lag } = sources
   if (lag) {
     metrics.gauge({
@@ -70,7 +84,7 @@ export function reliabilityMetrics(metrics: ServiceMetrics, sources: Reliability
 
   const handled = metrics.counter({
     name: 'cafe_events_consumed_total',
-    help: 'Deliveries of events this service handles, by type and outcome (handled, duplicate, dead-lettered, failed)',
+    help: 'Deliveries of events this service handles, by type and outcome (handled, duplicate, dead-lettered, failed, transient: a database or dependency fault, retried without end)',
     labelNames: ['type', 'outcome'],
   })
   const redeliveries = metrics.counter({
