@@ -1,5 +1,5 @@
 import { type Dialect, insertReturningId, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
-import type { Generated, Selectable } from 'kysely'
+import { type Generated, type Selectable, sql } from 'kysely'
 import type { Order, OrderDraft } from './domain.ts'
 
 export interface OrderTables {
@@ -15,6 +15,7 @@ export interface OrderTables {
     refunded: Generated<boolean | number>
     create_time: Date | string
     cancel_started_at: Generated<Date | string | null>
+    cancel_attempts: Generated<number>
   }
   idempotency_key: {
     key: string
@@ -139,23 +140,48 @@ export async function markRefunded(db: Db, id: number): Promise<boolean> {
 }
 
 /**
- * Marks a cancel as under way before its points are deducted; false if the order is not
- * `Ordered` any more. A process that dies before recording the cancel leaves the mark behind for
- * the sweep (upkeep.ts) to finish the cancel.
+ * Marks a cancel as under way before its points are deducted; false if the order cannot be
+ * cancelled any more (no longer `Ordered`, or a cancel was refused by the barista for good).
+ * `cancel_attempts` counts the attempts that may have reached point and whose cancel is not yet
+ * recorded; while there is one, the mark stays, and a mark older than the longest call means its
+ * process died or its answer was lost: the sweep (upkeep.ts) finishes the cancel.
  */
 export async function startCancel(db: Db, id: number, at: Date): Promise<boolean> {
   const result = await db
     .updateTable('order_management')
-    .set({ cancel_started_at: at })
+    .set((eb) => ({ cancel_started_at: at, cancel_attempts: eb('cancel_attempts', '+', 1) }))
     .where('id', '=', id)
     .where('status', '=', 'Ordered')
+    .where('cancel_refused', '=', false)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
 
+/**
+ * One attempt's request certainly never reached point: it takes itself back, and the mark goes
+ * with the last attempt, unless another attempt may have reached point. MariaDB applies the
+ * assignments left to right, the others all to the row as it was: either way the mark is judged
+ * on the count before it is lowered.
+ */
+export async function releaseCancel(db: Db, id: number): Promise<void> {
+  await db
+    .updateTable('order_management')
+    .set({
+      cancel_started_at: sql`case when cancel_attempts <= 1 then null else cancel_started_at end`,
+      cancel_attempts: sql`cancel_attempts - 1`,
+    })
+    .where('id', '=', id)
+    .where('cancel_attempts', '>', 0)
+    .execute()
+}
+
 /** The cancel was answered (recorded or refused): nothing is left for the sweep. */
 export async function endCancel(db: Db, id: number): Promise<void> {
-  await db.updateTable('order_management').set({ cancel_started_at: null }).where('id', '=', id).execute()
+  await db
+    .updateTable('order_management')
+    .set({ cancel_started_at: null, cancel_attempts: 0 })
+    .where('id', '=', id)
+    .execute()
 }
 
 /** Orders whose cancel was started before `before` and never answered: their process died. */

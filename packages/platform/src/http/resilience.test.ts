@@ -64,14 +64,18 @@ const small: CallPolicySettings = {
   queue: 1000,
 }
 
-function setUp(t: { after: (fn: () => Promise<void>) => void }, settings: Partial<CallPolicySettings> = {}) {
+function setUp(
+  t: { after: (fn: () => Promise<void>) => void },
+  settings: Partial<CallPolicySettings> = {},
+  url = baseUrl,
+) {
   const logs: Array<{ level: string; msg: string; upstream?: string; breaker?: string }> = []
   const log = pino(
     { formatters: { level: (label) => ({ level: label }) } },
     { write: (line: string) => logs.push(JSON.parse(line)) },
   )
   const policy = createCallPolicy({ name: 'callee', log, ...small, ...settings })
-  const client = createHttpClient({ name: 'callee', baseUrl, policy })
+  const client = createHttpClient({ name: 'callee', baseUrl: url, policy })
   t.after(() => client.close())
   return { policy, client, logs }
 }
@@ -223,9 +227,57 @@ describe('bulkhead', () => {
     const second = client.send('GET', '/')
     const third = await client.send('GET', '/').catch((error: unknown) => error)
     assert.ok(third instanceof UpstreamUnavailable && third.reason === 'busy', String(third))
+    assert.equal(third.maybeSent, false)
     assert.equal(firstAnswered, false, 'refused while the first call was still in flight')
     await Promise.all([first, second])
     assert.equal(hits, 2, 'the refused call never reached the callee')
+  })
+})
+
+describe('whether a failed call may have reached the callee', () => {
+  const refusedUrl = async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const { port } = closed.address() as AddressInfo
+    await new Promise((resolve) => closed.close(resolve))
+    return `http://127.0.0.1:${port}`
+  }
+
+  test('no connection could be made for any attempt: certainly not sent', async (t) => {
+    const { client } = setUp(t, {}, await refusedUrl())
+    const result = await client.send('POST', '/deduct', {}, { idempotent: true }).catch((e: unknown) => e)
+    assert.ok(unavailable('failed')(result), String(result))
+    assert.equal((result as UpstreamUnavailable).maybeSent, false)
+  })
+
+  test('refused by an open breaker: not sent; after an attempt that connected: maybe sent', async (t) => {
+    const { client, policy } = setUp(t, { minimumCalls: 1, retries: 0, timeoutMs: 100, budgetMs: 100 })
+    behave = slow(1000)
+    const timedOut = await client.send('POST', '/deduct', {}).catch((e: unknown) => e)
+    assert.ok(unavailable('timeout')(timedOut), String(timedOut))
+    assert.equal((timedOut as UpstreamUnavailable).maybeSent, true, 'it may have been carried out')
+    assert.equal(policy.state().state, 'open')
+    const refused = await client.send('POST', '/deduct', {}).catch((e: unknown) => e)
+    assert.ok(unavailable('open')(refused), String(refused))
+    assert.equal((refused as UpstreamUnavailable).maybeSent, false)
+  })
+
+  test('a retry refused by the breaker: maybe sent if the first attempt connected, not if it could not', async (t) => {
+    behave = slow(1000)
+    const reached = setUp(t, { minimumCalls: 1, timeoutMs: 100, budgetMs: 1000 })
+    const afterTimeout = await reached.client
+      .send('POST', '/deduct', {}, { idempotent: true })
+      .catch((e: unknown) => e)
+    assert.ok(unavailable('open')(afterTimeout), String(afterTimeout))
+    assert.equal((afterTimeout as UpstreamUnavailable).maybeSent, true)
+    assert.equal(hits, 1)
+
+    const never = setUp(t, { minimumCalls: 1, budgetMs: 1000 }, await refusedUrl())
+    const afterRefusal = await never.client
+      .send('POST', '/deduct', {}, { idempotent: true })
+      .catch((e: unknown) => e)
+    assert.ok(unavailable('open')(afterRefusal), String(afterRefusal))
+    assert.equal((afterRefusal as UpstreamUnavailable).maybeSent, false)
   })
 })
 

@@ -195,10 +195,12 @@ export function createCallPolicy(
         throw error
       })
 
-  const unavailable = (error: unknown) => {
+  /** `tried`: an attempt was made, so the request may have reached the callee. */
+  const unavailable = (error: unknown, tried: boolean) => {
     if (refused(error))
       return new UpstreamUnavailable(name, 'open', `circuit open (last failure: ${lastFailure})`, {
         cause: error,
+        maybeSent: tried,
       })
     if (error instanceof TaskCancelledError)
       return new UpstreamUnavailable(name, 'timeout', error.message, { cause: error })
@@ -209,7 +211,12 @@ export function createCallPolicy(
   async function callNow<T>(call: (signal: AbortSignal) => Promise<T>, idempotent: boolean): Promise<T> {
     const deadline = performance.now() + options.budgetMs
     const leftMs = () => deadline - performance.now()
-    const once = () => attempt(call, leftMs)
+    let tried = false
+    const once = () =>
+      attempt((signal) => {
+        tried = true
+        return call(signal)
+      }, leftMs)
     try {
       if (!idempotent || options.retries === 0) return await once()
       const retries = retry(
@@ -224,7 +231,7 @@ export function createCallPolicy(
       )
       return await retries.execute(once)
     } catch (error) {
-      throw unavailable(error)
+      throw unavailable(error, tried)
     }
   }
 
@@ -238,6 +245,7 @@ export function createCallPolicy(
         if (!(error instanceof BulkheadRejectedError)) throw error
         throw new UpstreamUnavailable(name, 'busy', `${options.queue} calls already wait for a free slot`, {
           cause: error,
+          maybeSent: false,
         })
       }
     },
