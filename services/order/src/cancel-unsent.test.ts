@@ -40,9 +40,11 @@ for (const storage of ['sqlite', 'postgres', 'mysql'] as Storage[]) {
           // be refused by it whatever the machine's load, then lets a probe through.
           POINT_BREAKER_MIN_CALLS: '1',
           POINT_BREAKER_HALF_OPEN_MS: '4000',
-          // A sweep every second.
+          // A sweep every second; calls short enough for that (see settings.ts).
           ORDER_ABANDONED_AFTER_MS: '2000',
+          PAYMENT_QUEUE_WAIT_MS: '200',
           PAYMENT_BUDGET_MS: '800',
+          POINT_QUEUE_WAIT_MS: '200',
           POINT_BUDGET_MS: '800',
         },
       })
@@ -116,7 +118,7 @@ for (const storage of ['sqlite', 'postgres', 'mysql'] as Storage[]) {
     test('Given an order whose cancel the barista refused, when a cancel starts, then it is not marked', async () => {
       const id = await place()
       await f.db.updateTable('order_management').set({ cancel_refused: true }).where('id', '=', id).execute()
-      assert.equal(await startCancel(f.db, id, new Date()), false)
+      assert.equal(await startCancel(f.db, f.dialect, id), false)
       assert.equal((await row(id)).cancel_started_at, null)
     })
 

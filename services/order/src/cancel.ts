@@ -51,7 +51,7 @@ async function attemptCancel(ctx: OrderContext, points: PointGateway, id: number
   const blocker = cancelBlocker(order)
   if (blocker) return { kind: 'not-cancellable', reason: blocker }
 
-  if (!(await startCancel(ctx.db, order.id, ctx.now()))) {
+  if (!(await startCancel(ctx.db, ctx.dialect, order.id))) {
     const changed = await findOrder(ctx.db, order.id)
     return { kind: 'not-cancellable', reason: (changed && cancelBlocker(changed)) ?? `order ${id} changed` }
   }
@@ -90,7 +90,7 @@ export async function finishUnfinishedCancels(
   points: PointGateway,
   olderThanMs: number,
 ): Promise<number> {
-  const ids = await findUnfinishedCancels(ctx.db, new Date(ctx.now().getTime() - olderThanMs), 100)
+  const ids = await findUnfinishedCancels(ctx.db, ctx.dialect, olderThanMs, 100)
   let finished = 0
   for (const id of ids) {
     const result = await cancelOrder(ctx, points, id)

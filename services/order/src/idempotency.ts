@@ -47,7 +47,7 @@ export async function claim(
         .where('key', '=', key)
         .executeTakeFirst()
       if (!existing) {
-        const order = await insertPending(trx, dialect, draft, now)
+        const order = await insertPending(trx, dialect, draft)
         const values = { key, fingerprint: print, order_id: order.id, created_at: now }
         // A concurrent request with the same key got in first: its order is the one.
         if (!(await insertIfAbsent(trx, dialect, 'idempotency_key', values))) throw new KeyRace()
@@ -57,7 +57,7 @@ export async function claim(
       const order = await findOrder(trx, Number(existing.order_id))
       if (!order || order.status === 'Pending') return { kind: 'in-progress' }
       if (order.status !== 'PaymentFailed') return { kind: 'replay', order }
-      const retry = await insertPending(trx, dialect, draft, now)
+      const retry = await insertPending(trx, dialect, draft)
       // Compare-and-set on the failed attempt read above, not a plain write: two retries sent
       // together both read it, and without the check both would take the key and both pay. The
       // second write waits for the first's row lock, then finds another attempt there and

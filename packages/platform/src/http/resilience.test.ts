@@ -10,6 +10,7 @@ import {
   type CallPolicySettings,
   callPolicySettings,
   createCallPolicy,
+  longestCallMs,
   ORIGINAL_CALL_POLICY,
 } from './resilience.ts'
 
@@ -62,6 +63,7 @@ const small: CallPolicySettings = {
   halfOpenAfterMs: 300,
   maxConcurrent: 32,
   queue: 1000,
+  queueWaitMs: 1000,
 }
 
 function setUp(
@@ -232,6 +234,36 @@ describe('bulkhead', () => {
     await Promise.all([first, second])
     assert.equal(hits, 2, 'the refused call never reached the callee')
   })
+
+  test('Given a slot that does not come free within the queue wait, when a call waits for it, then it fails as busy, unsent, while the call ahead is still in flight', async (t) => {
+    behave = slow(1000)
+    const { client } = setUp(t, { maxConcurrent: 1, queue: 10, queueWaitMs: 100 })
+    let firstAnswered = false
+    // Ends when its 610 ms deadline passes: the slot stays taken six times longer than the wait.
+    const first = client
+      .send('GET', '/')
+      .catch(() => undefined)
+      .finally(() => {
+        firstAnswered = true
+      })
+    const { ms, result } = await timed(() => client.send('GET', '/'))
+    assert.ok(unavailable('busy')(result), String(result))
+    assert.equal((result as UpstreamUnavailable).maybeSent, false)
+    assert.ok(ms >= 90, `failed after ${ms} ms, before its wait was over`)
+    assert.equal(firstAnswered, false, 'failed without waiting for the slot')
+    await first
+    assert.equal(hits, 1, 'the call that waited too long never reached the callee')
+  })
+
+  test('a call that got its turn in time is not cut short by the queue wait', async (t) => {
+    behave = slow(150)
+    const { client } = setUp(t, { maxConcurrent: 1, queueWaitMs: 400 })
+    const answers = await Promise.all([1, 2].map(() => client.send('GET', '/')))
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+    )
+  })
 })
 
 describe('whether a failed call may have reached the callee', () => {
@@ -286,6 +318,12 @@ describe('call policy settings', () => {
     assert.deepEqual(callPolicySettings(configReader({}), 'PAYMENT'), ORIGINAL_CALL_POLICY)
   })
 
+  test('the longest call: the queue wait, then the budget, or one attempt’s deadline without retries', () => {
+    assert.equal(longestCallMs(ORIGINAL_CALL_POLICY), 3000 + 1500)
+    assert.equal(longestCallMs({ ...ORIGINAL_CALL_POLICY, retries: 0 }), 3000 + 610)
+    assert.equal(longestCallMs({ ...ORIGINAL_CALL_POLICY, retries: 0, budgetMs: 300 }), 3000 + 300)
+  })
+
   test('come from <PREFIX>_* variables; a bad value is named at start-up', () => {
     const read = configReader({
       POINT_TIMEOUT_MS: '200',
@@ -297,6 +335,7 @@ describe('call policy settings', () => {
       POINT_BREAKER_HALF_OPEN_MS: '1000',
       POINT_MAX_CONCURRENT: '8',
       POINT_QUEUE: '100',
+      POINT_QUEUE_WAIT_MS: '250',
     })
     assert.deepEqual(callPolicySettings(read, 'POINT'), {
       timeoutMs: 200,
@@ -308,6 +347,7 @@ describe('call policy settings', () => {
       halfOpenAfterMs: 1000,
       maxConcurrent: 8,
       queue: 100,
+      queueWaitMs: 250,
     })
     const bad = configReader({ PAYMENT_BREAKER_FAILURE_RATIO: '30%', PAYMENT_RETRIES: '-1' })
     callPolicySettings(bad, 'PAYMENT')
