@@ -82,10 +82,17 @@ export interface ServiceFixture<DB> {
   stop(): Promise<void>
 }
 
-/** Starts `definition` alone on a fresh database of `storage` and an in-memory bus. */
+/**
+ * Starts `definition` alone on a fresh database of `storage` and an in-memory bus; `now` is the
+ * service's clock (a host's clock that runs ahead or behind).
+ */
 export async function startServiceFixture<DB, C>(
   definition: ServiceDefinition<DB, C>,
-  { storage = 'sqlite', env = {} }: { storage?: Storage; env?: Record<string, string> } = {},
+  {
+    storage = 'sqlite',
+    env = {},
+    now,
+  }: { storage?: Storage; env?: Record<string, string>; now?: () => Date } = {},
 ): Promise<ServiceFixture<DB>> {
   const { name } = definition
   const prefix = name.toUpperCase()
@@ -129,6 +136,7 @@ export async function startServiceFixture<DB, C>(
       bus: watchedBus,
       logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       defaults: { port: 0, databaseUrl: url },
+      ...(now && { now }),
     })
     inspect = await openDatabase<DB & PlatformTables>(url, { poolSize: 2 })
     const db = inspect.db as unknown as ServiceDb<DB>

@@ -130,6 +130,8 @@ export interface StartOptions {
   readonly bus: Bus
   readonly logger: Logger
   readonly defaults: ServiceDefaults
+  /** The service's clock (`ctx.now`); a test passes one that runs ahead or behind, as a host's may. */
+  readonly now?: () => Date
 }
 
 /**
@@ -195,7 +197,7 @@ export async function startService<DB, C>(
       dialect: database.dialect,
       log,
       metrics,
-      now: () => new Date(),
+      now: options.now ?? (() => new Date()),
       transaction: (work) => database.transaction(work),
       afterCommit,
       async emit(trx, events) {

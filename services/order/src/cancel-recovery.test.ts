@@ -42,7 +42,12 @@ before(async () => {
       PAYMENT_URL: payment.url,
       POINT_URL: proxy.url,
       POINT_TIMEOUT_MS: '300',
-      ORDER_ABANDONED_AFTER_MS: '1000',
+      POINT_BUDGET_MS: '300',
+      POINT_QUEUE_WAIT_MS: '200',
+      PAYMENT_BUDGET_MS: '800',
+      PAYMENT_QUEUE_WAIT_MS: '200',
+      // A sweep every second; twice the longest call (see settings.ts).
+      ORDER_ABANDONED_AFTER_MS: '2000',
     },
     bus,
     logger,

@@ -7,6 +7,7 @@ import {
   endCancel,
   findOrder,
   findUnfinishedCancels,
+  releaseCancel,
   saveOrder,
   startCancel,
 } from './store.ts'
@@ -25,9 +26,12 @@ export type CancelResult =
  * and only one of them records the cancel.
  *
  * The cancel is marked as started before the deduction. A process that dies before recording it,
- * or a deduction whose answer never came (point unavailable), leaves the mark, and
- * `finishUnfinishedCancels` completes the cancel later: the points may well have been deducted,
- * and the customer asked to cancel. A definite refusal clears the mark.
+ * or a deduction that may have reached point but whose answer never came (a timeout, a broken
+ * connection), leaves the mark, and `finishUnfinishedCancels` completes the cancel later: the
+ * points may well have been deducted, and the customer asked to cancel. A deduction that
+ * certainly never reached point (breaker open, no free slot, connection refused) takes its mark
+ * back: nothing happened, and the customer, told to cancel again, decides. A definite answer —
+ * refused by point, or the cancel recorded or no longer possible — clears the mark.
  */
 export async function cancelOrder(
   ctx: OrderContext,
@@ -47,27 +51,34 @@ async function attemptCancel(ctx: OrderContext, points: PointGateway, id: number
   const blocker = cancelBlocker(order)
   if (blocker) return { kind: 'not-cancellable', reason: blocker }
 
-  if (!(await startCancel(ctx.db, order.id, ctx.now())))
-    return { kind: 'not-cancellable', reason: `order ${id} is not Ordered any more` }
+  if (!(await startCancel(ctx.db, ctx.dialect, order.id))) {
+    const changed = await findOrder(ctx.db, order.id)
+    return { kind: 'not-cancellable', reason: (changed && cancelBlocker(changed)) ?? `order ${id} changed` }
+  }
   const deducted = await points.deduct(order)
   if (!deducted.ok) {
-    if (deducted.unavailable) return { kind: 'point-unavailable' }
-    await endCancel(ctx.db, order.id)
-    return { kind: 'points-refused', detail: deducted.detail }
+    if (!deducted.unavailable) {
+      await endCancel(ctx.db, order.id)
+      return { kind: 'points-refused', detail: deducted.detail }
+    }
+    if (!deducted.maybeSent) await releaseCancel(ctx.db, order.id)
+    return { kind: 'point-unavailable' }
   }
 
-  const canceled = await ctx.transaction(async (trx) => {
+  return ctx.transaction(async (trx): Promise<CancelResult> => {
     const current = await findOrder(trx, order.id)
     const decision = current && decide(current, { type: 'Cancel', pointsDeducted: deducted.point })
-    if (!decision?.ok || !(await saveOrder(trx, decision.order, 'Ordered'))) return undefined
+    if (!decision?.ok || !(await saveOrder(trx, decision.order, 'Ordered'))) {
+      // Cancelled meanwhile, or refused by the barista for good: nothing is left to finish.
+      await endCancel(trx, order.id)
+      const reason = (current && cancelBlocker(current)) ?? `order ${id} is already canceled`
+      return { kind: 'not-cancellable', reason }
+    }
     await endCancel(trx, order.id)
     await appendHistory(trx, order.id, { status: 'OrderCanceled', detail: null, at: ctx.now() })
     await ctx.emit(trx, decision.events)
-    return decision.order
+    return { kind: 'canceled', order: decision.order }
   })
-  return canceled
-    ? { kind: 'canceled', order: canceled }
-    : { kind: 'not-cancellable', reason: `order ${id} is already canceled` }
 }
 
 /**
@@ -79,7 +90,7 @@ export async function finishUnfinishedCancels(
   points: PointGateway,
   olderThanMs: number,
 ): Promise<number> {
-  const ids = await findUnfinishedCancels(ctx.db, new Date(ctx.now().getTime() - olderThanMs), 100)
+  const ids = await findUnfinishedCancels(ctx.db, ctx.dialect, olderThanMs, 100)
   let finished = 0
   for (const id of ids) {
     const result = await cancelOrder(ctx, points, id)

@@ -29,7 +29,7 @@ const product = { phoneNumber, productName: 'latte', qty: 2 }
 /** A paid order, and optionally cancelled: what POST /orders and PATCH /orders/{id} leave behind. */
 async function placeOrder(f: Fixture, { canceled }: { canceled: boolean }): Promise<Order> {
   const now = new Date()
-  const pending = await insertPending(f.db, f.dialect, { ...product, amt: 900 }, now)
+  const pending = await insertPending(f.db, f.dialect, { ...product, amt: 900 })
   const paid = decide(pending, { type: 'ConfirmPayment', paymentId: pending.id })
   assert.ok(paid.ok)
   assert.ok(await saveOrder(f.db, paid.order, 'Pending'))

@@ -25,7 +25,11 @@ export type Claim =
 
 type Db = ServiceDb<OrderTables>
 
-/** Claims the key for this request in one transaction with the pending order it will pay. */
+/**
+ * Claims the key for this request in one transaction with the pending order it will pay. Of
+ * concurrent requests with one key, exactly one claims it; the others answer as for a key in
+ * progress, whether the key is new or its last attempt failed to pay.
+ */
 export async function claim(
   db: Db,
   dialect: Dialect,
@@ -43,7 +47,7 @@ export async function claim(
         .where('key', '=', key)
         .executeTakeFirst()
       if (!existing) {
-        const order = await insertPending(trx, dialect, draft, now)
+        const order = await insertPending(trx, dialect, draft)
         const values = { key, fingerprint: print, order_id: order.id, created_at: now }
         // A concurrent request with the same key got in first: its order is the one.
         if (!(await insertIfAbsent(trx, dialect, 'idempotency_key', values))) throw new KeyRace()
@@ -53,8 +57,18 @@ export async function claim(
       const order = await findOrder(trx, Number(existing.order_id))
       if (!order || order.status === 'Pending') return { kind: 'in-progress' }
       if (order.status !== 'PaymentFailed') return { kind: 'replay', order }
-      const retry = await insertPending(trx, dialect, draft, now)
-      await trx.updateTable('idempotency_key').set({ order_id: retry.id }).where('key', '=', key).execute()
+      const retry = await insertPending(trx, dialect, draft)
+      // Compare-and-set on the failed attempt read above, not a plain write: two retries sent
+      // together both read it, and without the check both would take the key and both pay. The
+      // second write waits for the first's row lock, then finds another attempt there and
+      // changes nothing; its pending order is rolled back.
+      const taken = await trx
+        .updateTable('idempotency_key')
+        .set({ order_id: retry.id })
+        .where('key', '=', key)
+        .where('order_id', '=', existing.order_id)
+        .executeTakeFirst()
+      if (Number(taken.numUpdatedRows) !== 1) throw new KeyRace()
       return { kind: 'new', order: retry }
     })
     .catch((error: unknown) => {

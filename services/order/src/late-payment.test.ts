@@ -52,7 +52,10 @@ before(async () => {
       PAYMENT_URL: proxy.url,
       PAYMENT_TIMEOUT_MS: '300',
       POINT_URL: 'http://127.0.0.1:9',
+      // Twice the longest call at least (see settings.ts): 500 ms queue wait + 1.5 s budget.
       ORDER_ABANDONED_AFTER_MS: '5000',
+      PAYMENT_QUEUE_WAIT_MS: '500',
+      POINT_QUEUE_WAIT_MS: '500',
     },
     bus,
     logger,
@@ -115,7 +118,7 @@ test('an order whose process died while paying is rejected by the sweep and its 
   // What a crash between paying and confirming leaves: an old Pending order with a payment.
   const database = await openDatabase<OrderTables>(orderDatabaseUrl)
   const draft = { phoneNumber: '01012345679', productName: 'coffee', qty: 1, amt: 500 }
-  const stale = await insertPending(database.db, database.dialect, draft, new Date())
+  const stale = await insertPending(database.db, database.dialect, draft)
   const pay = await call(`${payment.url}/payments`, {
     method: 'POST',
     json: { orderId: stale.id, phoneNumber: draft.phoneNumber, amt: draft.amt },

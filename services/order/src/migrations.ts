@@ -94,4 +94,21 @@ export const migrations: readonly ServiceMigration[] = [
         .execute()
     },
   },
+  {
+    name: '008_cancel_attempts',
+    async up(db) {
+      // Cancel attempts that may have reached point, so one that never did can take its mark back
+      // without dropping another's (see startCancel in store.ts).
+      await db.schema
+        .alterTable('order_management')
+        .addColumn('cancel_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute()
+      // A cancel marked before this counted as one that may have reached point.
+      await db
+        .updateTable('order_management')
+        .set({ cancel_attempts: 1 })
+        .where('cancel_started_at', 'is not', null)
+        .execute()
+    },
+  },
 ]

@@ -3,7 +3,7 @@ import { claim } from './idempotency.ts'
 import type { OrderContext } from './index.ts'
 import { orderMetrics } from './metrics.ts'
 import type { PaymentGateway } from './payments.ts'
-import { appendHistory, findPendingBefore, insertPending, saveOrder } from './store.ts'
+import { appendHistory, findPendingOlderThan, insertPending, saveOrder } from './store.ts'
 
 export type PlaceResult =
   | { readonly kind: 'placed'; readonly order: Order }
@@ -31,7 +31,7 @@ export async function placeOrder(
   }
   let pending: Order
   if (idempotencyKey === undefined) {
-    pending = await insertPending(ctx.db, ctx.dialect, draft, ctx.now())
+    pending = await insertPending(ctx.db, ctx.dialect, draft)
   } else {
     const claimed = await claim(ctx.db, ctx.dialect, idempotencyKey, draft, ctx.now())
     switch (claimed.kind) {
@@ -61,12 +61,18 @@ export async function placeOrder(
 
   const decision = decide(pending, { type: 'ConfirmPayment', paymentId: payment.paymentId })
   if (!decision.ok) throw new Error(decision.reason)
-  await ctx.transaction(async (trx) => {
-    if (!(await saveOrder(trx, decision.order, 'Pending')))
-      throw new Error(`order ${pending.id} changed while paying`)
+  const confirmed = await ctx.transaction(async (trx) => {
+    if (!(await saveOrder(trx, decision.order, 'Pending'))) return false
     await appendHistory(trx, pending.id, { status: 'Ordered', detail: null, at: ctx.now() })
     await ctx.emit(trx, decision.events)
+    return true
   })
+  if (!confirmed) {
+    // The sweep gave it up as abandoned (and its payment is being voided): the start-up check on
+    // ORDER_ABANDONED_AFTER_MS makes this rare, a stalled process or database makes it possible.
+    ctx.log.error({ orderId: pending.id }, 'order given up as abandoned while it was being paid')
+    return { kind: 'payment-unavailable', detail: 'the payment took too long to confirm' }
+  }
   orderMetrics(ctx.metrics).placed.inc()
   return { kind: 'placed', order: decision.order }
 }
@@ -86,10 +92,12 @@ export async function reject(ctx: OrderContext, pending: Order, reason: RejectRe
 
 /**
  * An order still Pending long after any payment call could have ended belongs to a process that
- * died mid-payment: it is rejected, and its payment, if one was made, is voided.
+ * died mid-payment: it is rejected, and its payment, if one was made, is voided. "Long after" is
+ * `ORDER_ABANDONED_AFTER_MS`, checked at start-up against the longest call (settings.ts).
  */
 export async function rejectAbandoned(ctx: OrderContext, olderThanMs: number): Promise<number> {
-  const stale = await findPendingBefore(ctx.db, new Date(ctx.now().getTime() - olderThanMs), 100)
+  // Aged on the database's clock: a replica whose clock runs ahead would reject live orders.
+  const stale = await findPendingOlderThan(ctx.db, ctx.dialect, olderThanMs, 100)
   let rejected = 0
   for (const order of stale) if (await reject(ctx, order, 'abandoned')) rejected++
   if (rejected > 0) ctx.log.warn({ rejected }, 'rejected orders abandoned while paying')

@@ -3,7 +3,14 @@ import type { Order } from './domain.ts'
 
 export type DeductResult =
   | { readonly ok: true; readonly point: number }
-  | { readonly ok: false; readonly unavailable: boolean; readonly detail: string }
+  | {
+      readonly ok: false
+      /** No answer, or a 5xx: the deduction may or may not have happened. */
+      readonly unavailable: boolean
+      /** False only when the request certainly never reached point: nothing was deducted. */
+      readonly maybeSent: boolean
+      readonly detail: string
+    }
 
 export interface PointGateway {
   deduct(order: Order): Promise<DeductResult>
@@ -35,11 +42,12 @@ export function pointGateway(options: Omit<HttpClientOptions, 'name'>): PointGat
         return {
           ok: false,
           unavailable: response.status >= 500,
+          maybeSent: true,
           detail: response.body?.detail ?? `point answered ${response.status}`,
         }
       } catch (error) {
         if (error instanceof UpstreamUnavailable)
-          return { ok: false, unavailable: true, detail: error.message }
+          return { ok: false, unavailable: true, maybeSent: error.maybeSent, detail: error.message }
         throw error
       }
     },

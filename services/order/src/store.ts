@@ -1,5 +1,5 @@
-import { type Dialect, insertReturningId, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
-import type { Generated, Selectable } from 'kysely'
+import { type Dialect, databaseTime, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Generated, type Selectable, sql } from 'kysely'
 import type { Order, OrderDraft } from './domain.ts'
 
 export interface OrderTables {
@@ -15,6 +15,7 @@ export interface OrderTables {
     refunded: Generated<boolean | number>
     create_time: Date | string
     cancel_started_at: Generated<Date | string | null>
+    cancel_attempts: Generated<number>
   }
   idempotency_key: {
     key: string
@@ -45,31 +46,68 @@ const toOrder = (row: Row): Order => ({
   createTime: new Date(toIso(row.create_time)),
 })
 
-export async function insertPending(db: Db, dialect: Dialect, draft: OrderDraft, now: Date): Promise<Order> {
-  const values = {
-    phone_number: draft.phoneNumber,
-    product_name: draft.productName,
-    qty: draft.qty,
-    amt: draft.amt,
+/**
+ * Records an order about to be paid. Its time is the database's: the sweep for orders abandoned
+ * while paying judges their age on that one clock, whichever replica placed them.
+ */
+export async function insertPending(db: Db, dialect: Dialect, draft: OrderDraft): Promise<Order> {
+  const { phoneNumber, productName, qty, amt } = draft
+  const params = { phoneNumber, productName, qty, amt }
+  let inserted: { id: number; create_time: Date | string } | undefined
+  if (dialect === 'mysql') {
+    // MariaDB reports the id; the time it stamped is read back.
+    const id = Number((await insertOrder.execute(db, params)).insertId)
+    const row = await db
+      .selectFrom('order_management')
+      .select('create_time')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    inserted = row && { id, create_time: row.create_time }
+  } else inserted = await insertOrder.first(db, params)
+  if (!inserted) throw new Error('insert into order_management returned no row')
+  const createTime = new Date(toIso(inserted.create_time))
+  return {
+    ...draft,
+    id: Number(inserted.id),
     status: 'Pending',
-    payment_id: null,
-    create_time: now,
+    paymentId: null,
+    cancelRefused: false,
+    createTime,
   }
-  const id = await insertReturningId(db, dialect, 'order_management', values)
-  return { ...draft, id, status: 'Pending', paymentId: null, cancelRefused: false, createTime: now }
 }
+
+const insertOrder = prepared<OrderTables, OrderDraft, { id: number; create_time: Date | string }>(
+  (db, $, dialect) => {
+    const insert = db.insertInto('order_management').values({
+      phone_number: $('phoneNumber'),
+      product_name: $('productName'),
+      qty: $('qty'),
+      amt: $('amt'),
+      status: 'Pending',
+      payment_id: null,
+      create_time: databaseTime(dialect),
+    })
+    return (dialect === 'mysql' ? insert : insert.returning(['id', 'create_time'])) as never
+  },
+)
 
 export async function findOrder(db: Db, id: number): Promise<Order | undefined> {
   const row = await db.selectFrom('order_management').selectAll().where('id', '=', id).executeTakeFirst()
   return row && toOrder(row)
 }
 
-export async function findPendingBefore(db: Db, before: Date, limit: number): Promise<Order[]> {
+/** Orders Pending for longer than `ageMs`, aged on the database's clock (see `insertPending`). */
+export async function findPendingOlderThan(
+  db: Db,
+  dialect: Dialect,
+  ageMs: number,
+  limit: number,
+): Promise<Order[]> {
   const rows = await db
     .selectFrom('order_management')
     .selectAll()
     .where('status', '=', 'Pending')
-    .where('create_time', '<', before)
+    .where('create_time', '<', databaseTime(dialect, ageMs))
     .orderBy('id')
     .limit(limit)
     .execute()
@@ -139,32 +177,66 @@ export async function markRefunded(db: Db, id: number): Promise<boolean> {
 }
 
 /**
- * Marks a cancel as under way before its points are deducted; false if the order is not
- * `Ordered` any more. A process that dies before recording the cancel leaves the mark behind for
- * the sweep (upkeep.ts) to finish the cancel.
+ * Marks a cancel as under way before its points are deducted; false if the order cannot be
+ * cancelled any more (no longer `Ordered`, or a cancel was refused by the barista for good).
+ * `cancel_attempts` counts the attempts that may have reached point and whose cancel is not yet
+ * recorded; while there is one, the mark stays, and a mark older than the longest call means its
+ * process died or its answer was lost: the sweep (upkeep.ts) finishes the cancel. The mark's
+ * time is the database's, so every replica judges its age on one clock.
  */
-export async function startCancel(db: Db, id: number, at: Date): Promise<boolean> {
+export async function startCancel(db: Db, dialect: Dialect, id: number): Promise<boolean> {
   const result = await db
     .updateTable('order_management')
-    .set({ cancel_started_at: at })
+    .set((eb) => ({
+      cancel_started_at: databaseTime(dialect),
+      cancel_attempts: eb('cancel_attempts', '+', 1),
+    }))
     .where('id', '=', id)
     .where('status', '=', 'Ordered')
+    .where('cancel_refused', '=', false)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
 }
 
-/** The cancel was answered (recorded or refused): nothing is left for the sweep. */
-export async function endCancel(db: Db, id: number): Promise<void> {
-  await db.updateTable('order_management').set({ cancel_started_at: null }).where('id', '=', id).execute()
+/**
+ * One attempt's request certainly never reached point: it takes itself back, and the mark goes
+ * with the last attempt, unless another attempt may have reached point. MariaDB applies the
+ * assignments left to right, the others all to the row as it was: either way the mark is judged
+ * on the count before it is lowered.
+ */
+export async function releaseCancel(db: Db, id: number): Promise<void> {
+  await db
+    .updateTable('order_management')
+    .set({
+      cancel_started_at: sql`case when cancel_attempts <= 1 then null else cancel_started_at end`,
+      cancel_attempts: sql`cancel_attempts - 1`,
+    })
+    .where('id', '=', id)
+    .where('cancel_attempts', '>', 0)
+    .execute()
 }
 
-/** Orders whose cancel was started before `before` and never answered: their process died. */
-export async function findUnfinishedCancels(db: Db, before: Date, limit: number): Promise<number[]> {
+/** The cancel was answered (recorded or refused): nothing is left for the sweep. */
+export async function endCancel(db: Db, id: number): Promise<void> {
+  await db
+    .updateTable('order_management')
+    .set({ cancel_started_at: null, cancel_attempts: 0 })
+    .where('id', '=', id)
+    .execute()
+}
+
+/** Orders whose cancel was marked longer than `ageMs` ago (database clock) and never answered. */
+export async function findUnfinishedCancels(
+  db: Db,
+  dialect: Dialect,
+  ageMs: number,
+  limit: number,
+): Promise<number[]> {
   const rows = await db
     .selectFrom('order_management')
     .select('id')
     .where('status', '=', 'Ordered')
-    .where('cancel_started_at', '<', before)
+    .where('cancel_started_at', '<', databaseTime(dialect, ageMs))
     .orderBy('id')
     .limit(limit)
     .execute()

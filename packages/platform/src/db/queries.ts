@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely'
+import { type Insertable, type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Dialect } from './database.ts'
 import { prepared } from './prepared.ts'
 
@@ -57,4 +57,29 @@ export async function insertIfAbsent<DB, T extends keyof DB & string>(
 ): Promise<boolean> {
   const row = defined(values)
   return (await statementFor('ifAbsent', table, Object.keys(row)).affected(db as Kysely<any>, row)) > 0
+}
+
+/**
+ * The database's clock, `agoMs` back, to store in a timestamp column (see `columnTypes`) or to
+ * compare one with: every replica then stamps and judges ages on one clock, whatever its own
+ * says. Each dialect in the format its timestamp columns hold: SQLite's text is ISO 8601 in UTC
+ * with milliseconds, as `Date.toISOString()` writes it; MariaDB's `datetime(3)` holds UTC.
+ */
+export function databaseTime(dialect: Dialect, agoMs = 0): RawBuilder<Date | string> {
+  switch (dialect) {
+    case 'postgres':
+      return agoMs === 0 ? sql`now()` : sql`(now() - ${agoMs} * interval '1 millisecond')`
+    case 'mysql':
+      return agoMs === 0
+        ? sql`utc_timestamp(3)`
+        : sql`(utc_timestamp(3) - interval ${agoMs * 1000} microsecond)`
+    case 'sqlite':
+      return agoMs === 0
+        ? sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
+        : sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`-${agoMs / 1000} seconds`})`
+    default: {
+      const exhaustive: never = dialect
+      throw new Error(`unknown dialect ${exhaustive}`)
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '../logger.ts'
 import { traceCalls } from '../observability/tracing.ts'
-import { createBalancer } from './balancer.ts'
+import { createBalancer, neverReached } from './balancer.ts'
 
 export interface CallOptions {
   /** The callee makes the same effect once however often it is asked, so a failed call may be repeated. */
@@ -20,18 +20,36 @@ export const deadlinePolicy = (timeoutMs: number): CallPolicy => ({
   execute: (call) => call(AbortSignal.timeout(timeoutMs)),
 })
 
-/** `open`: the circuit breaker refused the call without trying it. */
+/**
+ * `open`: the circuit breaker refused the call; `busy`: the bulkhead did (no free slot in time);
+ * `timeout`: no answer in time; `failed`: no answer at all (connection refused or broken).
+ */
 export type UnavailableReason = 'open' | 'timeout' | 'failed' | 'busy'
 
 /** The callee could not be reached or did not answer in time: the caller decides the fallback. */
 export class UpstreamUnavailable extends Error {
   readonly upstream: string
   readonly reason: UnavailableReason
-  constructor(upstream: string, reason: UnavailableReason, detail: string, options?: { cause?: unknown }) {
+  readonly detail: string
+  /**
+   * False only when the request certainly never reached the callee: refused by the breaker or the
+   * bulkhead before any attempt, or no connection could be made for any attempt. True when some
+   * attempt may have arrived and been carried out, its answer lost (a timeout, a broken
+   * connection): a caller that must not leave an effect half known has to find out later.
+   */
+  readonly maybeSent: boolean
+  constructor(
+    upstream: string,
+    reason: UnavailableReason,
+    detail: string,
+    { maybeSent = true, ...options }: { cause?: unknown; maybeSent?: boolean } = {},
+  ) {
     super(`${upstream} unavailable: ${detail}`, options)
     this.name = 'UpstreamUnavailable'
     this.upstream = upstream
     this.reason = reason
+    this.detail = detail
+    this.maybeSent = maybeSent
   }
 }
 
@@ -96,18 +114,27 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const policy = options.policy ?? deadlinePolicy(options.timeoutMs ?? 5000)
   return traceCalls(options.name, {
     async send(method, path, body, { headers = {}, idempotent = false } = {}) {
+      // Attempts that may have reached the callee: counted when one starts (a deadline may cut it
+      // short at any point), taken back when its connection could not even be made.
+      let mayHaveArrived = 0
       try {
         return await policy.execute(
           async (signal) => {
+            mayHaveArrived++
             // A replica that refuses the connection is skipped at once; a retry (idempotent calls
             // only, by the policy) goes to the next replica.
-            const response = await upstream.request({
-              method,
-              path,
-              headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-              ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-              signal,
-            })
+            const response = await upstream
+              .request({
+                method,
+                path,
+                headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+                ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+                signal,
+              })
+              .catch((error: unknown) => {
+                if (neverReached(error)) mayHaveArrived--
+                throw error
+              })
             const text = await response.body.text()
             const answer = {
               status: response.statusCode,
@@ -120,10 +147,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         )
       } catch (error) {
         if (error instanceof UpstreamAnswered) return error.response as JsonResponse<never>
-        if (error instanceof UpstreamUnavailable) throw error
+        const maybeSent = mayHaveArrived > 0
+        if (error instanceof UpstreamUnavailable) {
+          if (maybeSent || !error.maybeSent) throw error
+          // The policy saw attempts fail; only here is it known that none of them connected.
+          throw new UpstreamUnavailable(error.upstream, error.reason, error.detail, {
+            cause: error.cause,
+            maybeSent,
+          })
+        }
         const timedOut = error instanceof Error && ['TimeoutError', 'AbortError'].includes(error.name)
         const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-        throw new UpstreamUnavailable(options.name, timedOut ? 'timeout' : 'failed', detail, { cause: error })
+        throw new UpstreamUnavailable(options.name, timedOut ? 'timeout' : 'failed', detail, {
+          cause: error,
+          maybeSent,
+        })
       }
     },
     close: () => upstream.close(),

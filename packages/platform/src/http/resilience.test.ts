@@ -10,6 +10,7 @@ import {
   type CallPolicySettings,
   callPolicySettings,
   createCallPolicy,
+  longestCallMs,
   ORIGINAL_CALL_POLICY,
 } from './resilience.ts'
 
@@ -62,16 +63,21 @@ const small: CallPolicySettings = {
   halfOpenAfterMs: 300,
   maxConcurrent: 32,
   queue: 1000,
+  queueWaitMs: 1000,
 }
 
-function setUp(t: { after: (fn: () => Promise<void>) => void }, settings: Partial<CallPolicySettings> = {}) {
+function setUp(
+  t: { after: (fn: () => Promise<void>) => void },
+  settings: Partial<CallPolicySettings> = {},
+  url = baseUrl,
+) {
   const logs: Array<{ level: string; msg: string; upstream?: string; breaker?: string }> = []
   const log = pino(
     { formatters: { level: (label) => ({ level: label }) } },
     { write: (line: string) => logs.push(JSON.parse(line)) },
   )
   const policy = createCallPolicy({ name: 'callee', log, ...small, ...settings })
-  const client = createHttpClient({ name: 'callee', baseUrl, policy })
+  const client = createHttpClient({ name: 'callee', baseUrl: url, policy })
   t.after(() => client.close())
   return { policy, client, logs }
 }
@@ -223,15 +229,99 @@ describe('bulkhead', () => {
     const second = client.send('GET', '/')
     const third = await client.send('GET', '/').catch((error: unknown) => error)
     assert.ok(third instanceof UpstreamUnavailable && third.reason === 'busy', String(third))
+    assert.equal(third.maybeSent, false)
     assert.equal(firstAnswered, false, 'refused while the first call was still in flight')
     await Promise.all([first, second])
     assert.equal(hits, 2, 'the refused call never reached the callee')
+  })
+
+  test('Given a slot that does not come free within the queue wait, when a call waits for it, then it fails as busy, unsent, while the call ahead is still in flight', async (t) => {
+    behave = slow(1000)
+    const { client } = setUp(t, { maxConcurrent: 1, queue: 10, queueWaitMs: 100 })
+    let firstAnswered = false
+    // Ends when its 610 ms deadline passes: the slot stays taken six times longer than the wait.
+    const first = client
+      .send('GET', '/')
+      .catch(() => undefined)
+      .finally(() => {
+        firstAnswered = true
+      })
+    const { ms, result } = await timed(() => client.send('GET', '/'))
+    assert.ok(unavailable('busy')(result), String(result))
+    assert.equal((result as UpstreamUnavailable).maybeSent, false)
+    assert.ok(ms >= 90, `failed after ${ms} ms, before its wait was over`)
+    assert.equal(firstAnswered, false, 'failed without waiting for the slot')
+    await first
+    assert.equal(hits, 1, 'the call that waited too long never reached the callee')
+  })
+
+  test('a call that got its turn in time is not cut short by the queue wait', async (t) => {
+    behave = slow(150)
+    const { client } = setUp(t, { maxConcurrent: 1, queueWaitMs: 400 })
+    const answers = await Promise.all([1, 2].map(() => client.send('GET', '/')))
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+    )
+  })
+})
+
+describe('whether a failed call may have reached the callee', () => {
+  const refusedUrl = async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const { port } = closed.address() as AddressInfo
+    await new Promise((resolve) => closed.close(resolve))
+    return `http://127.0.0.1:${port}`
+  }
+
+  test('no connection could be made for any attempt: certainly not sent', async (t) => {
+    const { client } = setUp(t, {}, await refusedUrl())
+    const result = await client.send('POST', '/deduct', {}, { idempotent: true }).catch((e: unknown) => e)
+    assert.ok(unavailable('failed')(result), String(result))
+    assert.equal((result as UpstreamUnavailable).maybeSent, false)
+  })
+
+  test('refused by an open breaker: not sent; after an attempt that connected: maybe sent', async (t) => {
+    const { client, policy } = setUp(t, { minimumCalls: 1, retries: 0, timeoutMs: 100, budgetMs: 100 })
+    behave = slow(1000)
+    const timedOut = await client.send('POST', '/deduct', {}).catch((e: unknown) => e)
+    assert.ok(unavailable('timeout')(timedOut), String(timedOut))
+    assert.equal((timedOut as UpstreamUnavailable).maybeSent, true, 'it may have been carried out')
+    assert.equal(policy.state().state, 'open')
+    const refused = await client.send('POST', '/deduct', {}).catch((e: unknown) => e)
+    assert.ok(unavailable('open')(refused), String(refused))
+    assert.equal((refused as UpstreamUnavailable).maybeSent, false)
+  })
+
+  test('a retry refused by the breaker: maybe sent if the first attempt connected, not if it could not', async (t) => {
+    behave = slow(1000)
+    const reached = setUp(t, { minimumCalls: 1, timeoutMs: 100, budgetMs: 1000 })
+    const afterTimeout = await reached.client
+      .send('POST', '/deduct', {}, { idempotent: true })
+      .catch((e: unknown) => e)
+    assert.ok(unavailable('open')(afterTimeout), String(afterTimeout))
+    assert.equal((afterTimeout as UpstreamUnavailable).maybeSent, true)
+    assert.equal(hits, 1)
+
+    const never = setUp(t, { minimumCalls: 1, budgetMs: 1000 }, await refusedUrl())
+    const afterRefusal = await never.client
+      .send('POST', '/deduct', {}, { idempotent: true })
+      .catch((e: unknown) => e)
+    assert.ok(unavailable('open')(afterRefusal), String(afterRefusal))
+    assert.equal((afterRefusal as UpstreamUnavailable).maybeSent, false)
   })
 })
 
 describe('call policy settings', () => {
   test('default to the original’s values', () => {
     assert.deepEqual(callPolicySettings(configReader({}), 'PAYMENT'), ORIGINAL_CALL_POLICY)
+  })
+
+  test('the longest call: the queue wait, then the budget, or one attempt’s deadline without retries', () => {
+    assert.equal(longestCallMs(ORIGINAL_CALL_POLICY), 3000 + 1500)
+    assert.equal(longestCallMs({ ...ORIGINAL_CALL_POLICY, retries: 0 }), 3000 + 610)
+    assert.equal(longestCallMs({ ...ORIGINAL_CALL_POLICY, retries: 0, budgetMs: 300 }), 3000 + 300)
   })
 
   test('come from <PREFIX>_* variables; a bad value is named at start-up', () => {
@@ -245,6 +335,7 @@ describe('call policy settings', () => {
       POINT_BREAKER_HALF_OPEN_MS: '1000',
       POINT_MAX_CONCURRENT: '8',
       POINT_QUEUE: '100',
+      POINT_QUEUE_WAIT_MS: '250',
     })
     assert.deepEqual(callPolicySettings(read, 'POINT'), {
       timeoutMs: 200,
@@ -256,6 +347,7 @@ describe('call policy settings', () => {
       halfOpenAfterMs: 1000,
       maxConcurrent: 8,
       queue: 100,
+      queueWaitMs: 250,
     })
     const bad = configReader({ PAYMENT_BREAKER_FAILURE_RATIO: '30%', PAYMENT_RETRIES: '-1' })
     callPolicySettings(bad, 'PAYMENT')

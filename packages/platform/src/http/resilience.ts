@@ -1,7 +1,5 @@
 import {
   BrokenCircuitError,
-  BulkheadRejectedError,
-  bulkhead,
   CircuitState,
   circuitBreaker,
   ExponentialBackoff,
@@ -18,6 +16,7 @@ import {
 } from 'cockatiel'
 import type { ConfigReader } from '../config.ts'
 import type { Logger } from '../logger.ts'
+import { BulkheadRejected, createBulkhead } from './bulkhead.ts'
 import { type CallPolicy, UpstreamUnavailable } from './client.ts'
 
 export interface CallPolicySettings {
@@ -42,6 +41,11 @@ export interface CallPolicySettings {
    */
   readonly maxConcurrent: number
   readonly queue: number
+  /**
+   * How long a call may wait for its turn; past it the call fails as `busy` without being sent.
+   * Bounded so that no call lasts longer than `longestCallMs`, which callers rely on.
+   */
+  readonly queueWaitMs: number
 }
 
 /** The original's Hystrix settings: 610 ms, judged after 20 calls in 10 s, open at 30%, 5 s. */
@@ -55,9 +59,23 @@ export const ORIGINAL_CALL_POLICY: CallPolicySettings = {
   halfOpenAfterMs: 5000,
   maxConcurrent: 32,
   queue: 1000,
+  // With the 1.5 s budget, an answer within the gateway's 5 s upstream deadline.
+  queueWaitMs: 3000,
 }
 
-/** Reads `<PREFIX>_TIMEOUT_MS`, `_BUDGET_MS`, `_RETRIES` and `_BREAKER_*` for one upstream. */
+/**
+ * The longest a call can take, from the moment it is made to its answer or failure: the wait
+ * for its turn, then its attempts and their backoff, which the budget caps (an attempt alone is
+ * capped by its own deadline).
+ */
+export const longestCallMs = (settings: CallPolicySettings): number =>
+  settings.queueWaitMs +
+  (settings.retries === 0 ? Math.min(settings.timeoutMs, settings.budgetMs) : settings.budgetMs)
+
+/**
+ * Reads `<PREFIX>_TIMEOUT_MS`, `_BUDGET_MS`, `_RETRIES`, `_BREAKER_*`, `_MAX_CONCURRENT`, `_QUEUE`
+ * and `_QUEUE_WAIT_MS` for one upstream.
+ */
 export function callPolicySettings(
   read: ConfigReader,
   prefix: string,
@@ -73,6 +91,7 @@ export function callPolicySettings(
     halfOpenAfterMs: read.int(`${prefix}_BREAKER_HALF_OPEN_MS`, defaults.halfOpenAfterMs, { min: 1 }),
     maxConcurrent: read.int(`${prefix}_MAX_CONCURRENT`, defaults.maxConcurrent, { min: 1, max: 10_000 }),
     queue: read.int(`${prefix}_QUEUE`, defaults.queue, { max: 100_000 }),
+    queueWaitMs: read.int(`${prefix}_QUEUE_WAIT_MS`, defaults.queueWaitMs, { min: 1, max: 600_000 }),
   }
 }
 
@@ -195,10 +214,12 @@ export function createCallPolicy(
         throw error
       })
 
-  const unavailable = (error: unknown) => {
+  /** `tried`: an attempt was made, so the request may have reached the callee. */
+  const unavailable = (error: unknown, tried: boolean) => {
     if (refused(error))
       return new UpstreamUnavailable(name, 'open', `circuit open (last failure: ${lastFailure})`, {
         cause: error,
+        maybeSent: tried,
       })
     if (error instanceof TaskCancelledError)
       return new UpstreamUnavailable(name, 'timeout', error.message, { cause: error })
@@ -209,7 +230,12 @@ export function createCallPolicy(
   async function callNow<T>(call: (signal: AbortSignal) => Promise<T>, idempotent: boolean): Promise<T> {
     const deadline = performance.now() + options.budgetMs
     const leftMs = () => deadline - performance.now()
-    const once = () => attempt(call, leftMs)
+    let tried = false
+    const once = () =>
+      attempt((signal) => {
+        tried = true
+        return call(signal)
+      }, leftMs)
     try {
       if (!idempotent || options.retries === 0) return await once()
       const retries = retry(
@@ -224,21 +250,23 @@ export function createCallPolicy(
       )
       return await retries.execute(once)
     } catch (error) {
-      throw unavailable(error)
+      throw unavailable(error, tried)
     }
   }
 
-  const turns = bulkhead(options.maxConcurrent, options.queue)
+  const turns = createBulkhead({
+    maxConcurrent: options.maxConcurrent,
+    queue: options.queue,
+    maxWaitMs: options.queueWaitMs,
+  })
 
   return {
     async execute(call, { idempotent = false } = {}) {
       try {
-        return await turns.execute(() => callNow(call, idempotent))
+        return await turns.run(() => callNow(call, idempotent))
       } catch (error) {
-        if (!(error instanceof BulkheadRejectedError)) throw error
-        throw new UpstreamUnavailable(name, 'busy', `${options.queue} calls already wait for a free slot`, {
-          cause: error,
-        })
+        if (!(error instanceof BulkheadRejected)) throw error
+        throw new UpstreamUnavailable(name, 'busy', error.message, { cause: error, maybeSent: false })
       }
     },
     refusesNow: () =>
