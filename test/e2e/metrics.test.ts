@@ -23,7 +23,9 @@ function parse(text: string): { samples: Sample[]; types: Map<string, string> } 
       continue
     }
     if (line.startsWith('# HELP ')) continue
-    const sample = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (-?[\d.e+-]+|NaN|[+-]Inf)$/.exec(line)
+    // prom-client writes a gauge with no samples yet (the event loop's lag right after a start) as
+    // `Nan`, which Prometheus reads as it reads `NaN`.
+    const sample = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (-?[\d.e+-]+|NaN|Nan|[+-]Inf)$/.exec(line)
     assert.ok(sample, `not a sample line: ${line}`)
     const labels: Record<string, string> = {}
     for (const [, key, value] of (sample[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
