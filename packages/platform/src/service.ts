@@ -80,6 +80,8 @@ export interface RuntimeSettings {
   readonly maxAttempts: number
   readonly outboxMaxAttempts: number
   readonly consumerConcurrency: number
+  /** The CONSUMER_CONCURRENCY asked for, when it exceeded the pool and was capped to it. */
+  readonly concurrencyCappedFrom?: number
   readonly outboxPollMs: number
   readonly shutdownDelayMs: number
   readonly shutdownTimeoutMs: number
@@ -88,23 +90,57 @@ export interface RuntimeSettings {
 
 export function runtimeSettings(read: ConfigReader, name: string, defaults: ServiceDefaults) {
   const prefix = name.toUpperCase()
+  const databaseUrl = read.string(`${prefix}_DATABASE_URL`, defaults.databaseUrl)
+  const poolSize = read.int(`${prefix}_DB_POOL_SIZE`, 10, { min: 1, max: 500 })
   return {
     // Only the gateway faces the network; a service is reached through it or by its neighbours on
     // this host, unless a platform routes to it by its own address (pod IPs: `0.0.0.0`).
     host: read.string('SERVICE_HOST', '127.0.0.1'),
     port: read.int(`${prefix}_PORT`, defaults.port, { max: 65535 }),
-    databaseUrl: read.string(`${prefix}_DATABASE_URL`, defaults.databaseUrl),
-    poolSize: read.int(`${prefix}_DB_POOL_SIZE`, 10, { min: 1, max: 500 }),
+    databaseUrl,
+    poolSize,
     sqliteSync: read.oneOf('SQLITE_SYNC', ['normal', 'full'] as const, 'normal'),
     maxAttempts: read.int('CONSUMER_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
     outboxMaxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
-    consumerConcurrency: read.int('CONSUMER_CONCURRENCY', 64, { min: 1, max: 4096 }),
+    ...consumerConcurrency(
+      read.optional('CONSUMER_CONCURRENCY') === undefined
+        ? undefined
+        : read.int('CONSUMER_CONCURRENCY', 1, { min: 1, max: 4096 }),
+      poolSize,
+      databaseUrl,
+    ),
     outboxPollMs: read.int('OUTBOX_POLL_MS', 1000, { min: 10 }),
     shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', defaults.shutdownDelayMs ?? 0),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0 }),
     // Longer than the broker keeps events (7 days), so a redelivery always finds its inbox entry.
     inboxRetentionHours: read.int('INBOX_RETENTION_HOURS', 8 * 24, { min: 7 * 24 + 1 }),
   } satisfies RuntimeSettings
+}
+
+/** SQLite has one connection and group-commits concurrent transactions together. */
+const SQLITE_CONSUMER_CONCURRENCY = 64
+
+/**
+ * How many events a service handles at once. Each handler holds a database connection for its
+ * transaction, so on PostgreSQL and MariaDB more handlers than the pool has connections only queue
+ * for one while their ack_wait runs, and starve the HTTP routes and the relay of the same pool.
+ * The default is therefore the pool size, and a larger CONSUMER_CONCURRENCY is capped to it at
+ * start-up with a warning (`concurrencyCappedFrom`) rather than refused: the cap is always safe, and
+ * a deployment that raised one setting and not the other keeps running. To handle more at once,
+ * raise `<SERVICE>_DB_POOL_SIZE`. SQLite has no pool to exhaust: its one connection group-commits
+ * concurrent handlers' transactions, so there the setting is taken as given (default 64).
+ */
+export function consumerConcurrency(
+  requested: number | undefined,
+  poolSize: number,
+  databaseUrl: string,
+): { consumerConcurrency: number; concurrencyCappedFrom?: number } {
+  if (databaseUrl.startsWith('sqlite:')) {
+    return { consumerConcurrency: requested ?? SQLITE_CONSUMER_CONCURRENCY }
+  }
+  if (requested === undefined) return { consumerConcurrency: poolSize }
+  if (requested <= poolSize) return { consumerConcurrency: requested }
+  return { consumerConcurrency: poolSize, concurrencyCappedFrom: requested }
 }
 
 export interface ServiceDefaults {
@@ -154,6 +190,16 @@ export async function startService<DB, C>(
 
   const { log, close: closeLog } = await serviceLogger(options.logger, name, logFiles)
   if (access.open) log.warn(OPEN_MODE_WARNING)
+  if (runtime.concurrencyCappedFrom !== undefined) {
+    log.warn(
+      {
+        requested: runtime.concurrencyCappedFrom,
+        consumerConcurrency: runtime.consumerConcurrency,
+        poolSize: runtime.poolSize,
+      },
+      `CONSUMER_CONCURRENCY ${runtime.concurrencyCappedFrom} exceeds the database pool; capped to ${runtime.consumerConcurrency}: raise ${name.toUpperCase()}_DB_POOL_SIZE to handle more at once`,
+    )
+  }
   const tracer = tracing && (await startTracing(name, tracing))
   const database: Database<DB & PlatformTables> = await openDatabase(runtime.databaseUrl, {
     poolSize: runtime.poolSize,

@@ -37,6 +37,9 @@ function toBusMessage(m: JsMsg, prefix: string): BusMessage {
   }
 }
 
+/** How many ack_waits a handler is kept alive by heartbeats before it is taken as hung. */
+const HEARTBEAT_LIMIT = 10
+
 /**
  * nats-server 2.9 mishandles a redelivery (ack_wait expiry or a delayed nak) that it routes to a pull
  * request whose subscriber is gone, as after stop() or a crash: it rewinds the consumer and delivers
@@ -62,6 +65,8 @@ export function subscribe(
   const wanted = types && new Set(types)
   const waiting: JsMsg[] = []
   const inFlight = new Set<Promise<void>>()
+  /** Messages whose handler is running, with when it started. */
+  const running = new Map<JsMsg, number>()
   const stopped = new AbortController()
   let iterator: ConsumerMessages | undefined
   let stopping: Promise<void> | undefined
@@ -71,6 +76,16 @@ export function subscribe(
   const handBack = (m: JsMsg) => settle(() => m.nak(expires + 500))
 
   const run = async (m: JsMsg) => {
+    running.set(m, Date.now())
+    try {
+      await handleAndSettle(m)
+    } finally {
+      // Settled (or given up on): no more heartbeats, which would undo a nak's delay.
+      running.delete(m)
+    }
+  }
+
+  const handleAndSettle = async (m: JsMsg) => {
     const message = toBusMessage(m, prefix)
     try {
       await handle(message)
@@ -103,11 +118,24 @@ export function subscribe(
     }
   }
 
-  // Messages queued behind busy handlers would otherwise hit ack_wait and be redelivered elsewhere
-  // while still waiting here. Handlers in flight get no such extension: ack_wait is their deadline,
-  // so a hung handler cannot pin a message forever.
+  // Every ack_wait/3, working() resets the server's ack_wait timer of each message still in hand:
+  // queued behind busy handlers, or with its handler still running. Without it a handler slower
+  // than ack_wait would see its message redelivered to another replica while it still works on it.
+  // A handler still unsettled after HEARTBEAT_LIMIT ack_waits is taken as hung: its heartbeats stop,
+  // so the server hands the message to someone else and a hung handler cannot pin it forever.
+  const heartbeatLimitMs = HEARTBEAT_LIMIT * ackWaitMs
   const keepAlive = setInterval(() => {
     for (const m of waiting) settle(() => m.working())
+    const now = Date.now()
+    for (const [m, startedAt] of running) {
+      if (now - startedAt <= heartbeatLimitMs) settle(() => m.working())
+      else if (now - startedAt - ackWaitMs / 3 < heartbeatLimitMs) {
+        logger.warn(
+          { ...log, id: m.headers?.get('Nats-Msg-Id') || String(m.info.streamSequence) },
+          'handler still running past its heartbeat limit; letting the message be redelivered',
+        )
+      }
+    }
   }, ackWaitMs / 3)
   keepAlive.unref()
 
@@ -156,16 +184,18 @@ export function subscribe(
     stop() {
       stopping ??= (async () => {
         stopped.abort()
-        clearInterval(keepAlive)
         for (const m of waiting.splice(0)) handBack(m)
         await iterator?.close()
         await pumped
+        // Heartbeats go on while the handlers in flight drain, so one finishing within the drain is
+        // acknowledged, not redelivered; those still running past it are left to ack_wait.
         await drainHandlers(inFlight, ackWaitMs, () =>
           logger.warn(
             { ...log, inFlight: inFlight.size },
             'handlers still running past ack_wait; not waiting',
           ),
         )
+        clearInterval(keepAlive)
         // naks are fire-and-forget; flush so they have left before the caller closes the connection.
         if (!nc.isClosed()) await nc.flush().catch(() => {})
       })()

@@ -189,6 +189,36 @@ test('stop() waits for the in-flight handler, whose ack then prevents any redeli
     assert.deepEqual(after, [])
   }))
 
+test('a handler running three times ack_wait keeps its message: delivered once, never redelivered meanwhile', () =>
+  withStream(async (_stream, open) => {
+    const ackWaitMs = 1_000
+    // Two replicas share the consumer, so a redelivery could go to either while the first still works.
+    const a = await open(ackWaitMs)
+    const b = await open(ackWaitMs)
+    const deliveries: { replica: string; attempt: number }[] = []
+    let finished = 0
+    const slow = (replica: string) => async (m: BusMessage) => {
+      deliveries.push({ replica, attempt: m.attempt })
+      await sleep(3 * ackWaitMs) // deliberately slower than ack_wait
+      finished++
+    }
+    const subA = a.consume('slow-worker', slow('a'))
+    const subB = b.consume('slow-worker', slow('b'))
+    await a.publish(messages('slow', 1))
+    await waitFor('the slow handler to finish', () => finished >= 1, 4 * ackWaitMs + 2_000)
+    // Acknowledged and nothing left pending or in hand: no redelivery can still come.
+    const lagOf = a.lag?.bind(a)
+    assert.ok(lagOf, 'the JetStream bus reports lag')
+    const deadline = Date.now() + 5_000
+    while ((await lagOf('slow-worker')) !== 0) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the message to be settled')
+      await sleep(20)
+    }
+    await Promise.all([subA.stop(), subB.stop()])
+    assert.equal(deliveries.length, 1, `delivered ${JSON.stringify(deliveries)}`)
+    assert.equal(deliveries[0]?.attempt, 1, 'deliveryCount stays 1')
+  }))
+
 test('a message whose handler never finished is redelivered to a new process after ack_wait', () =>
   withStream(async (_stream, open) => {
     // ack_wait 2 s leaves the dead process's last pull request (1 s) expired before the redelivery.
