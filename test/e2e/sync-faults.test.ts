@@ -171,8 +171,9 @@ describe('payment slow under 50 concurrent clients', () => {
       )
       const firstOpening = opening
       for (;;) {
-        // Measure until shortly before the breaker lets a call through to probe.
-        await sleep(opening.received + HALF_OPEN_MS - 500 - performance.now())
+        // Measure until a second before the breaker lets a call through to probe: on a busy host the
+        // measuring itself and the wake-up can take hundreds of ms, and payment must recover before.
+        await sleep(opening.received + HALF_OPEN_MS - 1000 - performance.now())
         windows.push({ opening, ms: laterFallback(opening) })
         if (percentile(windows.at(-1)?.ms ?? [], 0.99) < 50 || windows.length === MAX_WINDOWS) break
         // Missed: on two shared cores, mostly because neighbours held them (the median shows it).
