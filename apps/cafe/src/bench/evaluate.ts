@@ -1,4 +1,5 @@
 import type { Calibration } from './calibration.ts'
+import type { ChaosResult } from './chaos-run.ts'
 import type { ColdStartResult } from './coldstart.ts'
 import type { Mode } from './options.ts'
 import type { OrdersPhase, Shutdown } from './orders.ts'
@@ -36,6 +37,7 @@ export interface SuiteMeasurements {
   readonly embedded?: Measured<ModeMeasurements>
   readonly coldStart?: Measured<ColdStartResult>
   readonly distributed?: Measured<ModeMeasurements>
+  readonly chaos?: Measured<ChaosResult>
 }
 
 export const descriptions: Record<ScenarioName, string> = {
@@ -50,6 +52,8 @@ export const descriptions: Record<ScenarioName, string> = {
     'distributed mode, order answered 201 → shown by the My Page live view, at ⅓ of the orders rate',
   'distributed-reads':
     'distributed mode, GET My Page and point history alternately through the gateway, 100 connections',
+  chaos:
+    'distributed mode, a random service SIGKILLed and restarted every few seconds under orders, cancels and the barista; every invariant checked once quiet',
 }
 
 /** The rate visibility is measured at: a third of what the orders load achieved. */
@@ -76,6 +80,7 @@ function got<T>(value: Measured<T> | undefined, what: string): T {
 
 function evaluateOne(name: ScenarioName, m: SuiteMeasurements): ScenarioResult {
   const describe = descriptions[name]
+  if (name === 'chaos') return chaosResult(got(m.chaos, 'chaos'))
   const mode: Mode = name.startsWith('embedded-') ? 'embedded' : 'distributed'
   const h = (connections: number) => got(m.h.get(connections), `H(${connections})`)
   switch (name) {
@@ -160,6 +165,26 @@ function evaluateOne(name: ScenarioName, m: SuiteMeasurements): ScenarioResult {
       throw new Error(`unknown scenario ${_exhaustive}`)
     }
   }
+}
+
+/** Chaos has no target but correctness: no invariant broken, no answer that no fault explains. */
+function chaosResult(chaos: ChaosResult): ScenarioResult {
+  const { broken, problems, kills, figures: found, answers, ...settings } = chaos
+  const figures = {
+    ...settings,
+    ...found,
+    answers,
+    kills: kills.length,
+    killed: kills.map(
+      (k) => `${k.service} at ${Math.round(k.at / 100) / 10} s, ready ${k.readyAfterMs ?? '?'} ms later`,
+    ),
+    broken: broken.slice(0, 50),
+    problems: problems.slice(0, 20),
+  }
+  return scenarioResult('chaos', descriptions.chaos, figures, [
+    noneCheck('broken invariants', broken.length),
+    noneCheck('unexplained answers', problems.length),
+  ])
 }
 
 /** The plain run's figures for the mode, without its own target (the suite's checks replace it). */

@@ -46,6 +46,7 @@ test('given --suite, when parsed, then every scenario, a suite file and the char
     durationS: 3,
     jsonFile: 'bench-results/suite-2026-01-02T03-04-05-678Z.json',
     chartFile: 'docs/bench.svg',
+    chaos: { durationS: 3, clients: 8, killIntervalS: 5, seed: 45678 },
   })
   assert.deepEqual(parseBenchArgs(['--scenario', 'all'], now), parseBenchArgs(['--suite'], now))
 })
@@ -77,6 +78,36 @@ test('given a suite with plain-run options or an unknown scenario, when parsed, 
   assert.throws(() => parseBenchArgs(['--chart', 'c.svg']), /--chart goes with/)
 })
 
+test('given --scenario chaos, when parsed, then 60 s of it by default, a seed from the clock, and its own options', () => {
+  assert.deepEqual(parseBenchArgs(['--scenario', 'chaos'], now), {
+    scenarios: ['chaos'],
+    durationS: 10,
+    jsonFile: 'bench-results/suite-2026-01-02T03-04-05-678Z.json',
+    chartFile: 'docs/bench.svg',
+    chaos: { durationS: 60, clients: 8, killIntervalS: 5, seed: 45678 },
+  })
+  const chosen = parseBenchArgs(
+    ['--scenario', 'chaos', '--duration', '20', '--clients', '3', '--kill-interval', '2', '--seed', '42'],
+    now,
+  )
+  assert.deepEqual(chosen && 'scenarios' in chosen && chosen.chaos, {
+    durationS: 20,
+    clients: 3,
+    killIntervalS: 2,
+    seed: 42,
+  })
+})
+
+test('given chaos options without the chaos scenario, or bad values, when parsed, then they are refused', () => {
+  assert.throws(() => parseBenchArgs(['--seed', '42']), /--seed goes with --scenario chaos/)
+  assert.throws(
+    () => parseBenchArgs(['--scenario', 'embedded-orders', '--clients', '3']),
+    /--clients goes with --scenario chaos/,
+  )
+  assert.throws(() => parseBenchArgs(['--scenario', 'chaos', '--kill-interval', '0']), /--kill-interval/)
+  assert.throws(() => parseBenchArgs(['--scenario', 'chaos', '--seed', 'x']), /--seed/)
+})
+
 test('given visibility scenarios, when expanded, then their mode’s orders load comes along', () => {
   assert.deepEqual(expandScenarios(['distributed-visibility', 'embedded-visibility']), [
     'embedded-orders',
@@ -91,4 +122,5 @@ test('given the scenarios, when calibrations are planned, then H at each concurr
   assert.deepEqual(calibrationsFor([...scenarioNames]), { h: [50, 100], p: true })
   assert.deepEqual(calibrationsFor(['distributed-reads']), { h: [100], p: false })
   assert.deepEqual(calibrationsFor(['embedded-cold-start']), { h: [], p: false })
+  assert.deepEqual(calibrationsFor(['chaos']), { h: [], p: false })
 })

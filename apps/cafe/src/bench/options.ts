@@ -11,6 +11,14 @@ export interface BenchOptions {
   readonly jsonFile: string
 }
 
+/** The chaos scenario's settings (see bench/chaos.ts). */
+export interface ChaosOptions {
+  readonly durationS: number
+  readonly clients: number
+  readonly killIntervalS: number
+  readonly seed: number
+}
+
 /** A suite run (--suite or --scenario). */
 export interface SuiteOptions {
   /** What runs, in report order: the selection with what it depends on. */
@@ -19,7 +27,12 @@ export interface SuiteOptions {
   readonly durationS: number
   readonly jsonFile: string
   readonly chartFile: string
+  /** When the chaos scenario runs. */
+  readonly chaos?: ChaosOptions
 }
+
+/** Chaos runs longer than a load phase by default: most faults need several kills to meet. */
+const chaosDefaults = { durationS: 60, clients: 8, killIntervalS: 5 }
 
 export const usage = `usage: cafe bench [options]
 
@@ -46,13 +59,24 @@ The scenario suite, each scenario with targets relative to calibrations of the s
                         distributed-orders      POST /orders, 100 connections: ≥ 0.08 × P, p99 ≤ 150 ms
                         distributed-visibility  as embedded-visibility, distributed mode
                         distributed-reads       My Page and points reads, 100 connections: ≥ 0.18 × H(100), p99 ≤ 30 ms
+                        chaos                   distributed mode, a random service SIGKILLed and restarted every
+                                                few seconds under orders (retried with their Idempotency-Key),
+                                                cancels and the barista; then every invariant must hold: one order
+                                                and one payment per intent, tickets, My Page, exact points
                       Memory and visibility bring their mode's orders load along (they are measured on it).
-  --chart <file>      the SVG chart a suite run draws (default docs/bench.svg)
+  --chart <file>      the SVG chart a suite run draws (default docs/bench.svg; chaos has no bars)
+
+Chaos: --duration is its length (default ${chaosDefaults.durationS} s), and
+
+  --clients <n>       customers ordering at once, a phone each (default ${chaosDefaults.clients})
+  --kill-interval <s> mean seconds between two kills (default ${chaosDefaults.killIntervalS})
+  --seed <n>          the seed of every random choice, printed by each run (default from the clock)
 
 In a suite, connections are each scenario's own: --mode and --connections go with the plain run.
 
 The summary is printed as JSON on stdout; progress goes to stderr. Exits 1 when an order is
-missing its payment or its ticket, 0 otherwise (missed targets included).
+missing its payment or its ticket, or chaos broke an invariant; 0 otherwise (missed targets
+included).
 `
 
 /** Parsed options, or undefined when --help was asked for. */
@@ -61,12 +85,15 @@ export function parseBenchArgs(args: string[], now = new Date()): BenchOptions |
     args,
     options: {
       mode: { type: 'string' },
-      duration: { type: 'string', default: '10' },
+      duration: { type: 'string' },
       connections: { type: 'string' },
       json: { type: 'string' },
       suite: { type: 'boolean', default: false },
       scenario: { type: 'string', multiple: true },
       chart: { type: 'string' },
+      clients: { type: 'string' },
+      'kill-interval': { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -80,8 +107,12 @@ export function parseBenchArgs(args: string[], now = new Date()): BenchOptions |
   const chosen = modes[mode]
   if (!chosen) throw new Error(`--mode must be embedded, distributed or both, not '${mode}'`)
   const stamp = now.toISOString().replace(/[:.]/g, '-')
-  const durationS = positiveInt('--duration', values.duration)
+  const durationS = positiveInt('--duration', values.duration ?? '10')
   const selected = selection(values.suite, values.scenario ?? [])
+  const chaosOnly = { clients: values.clients, 'kill-interval': values['kill-interval'], seed: values.seed }
+  const misplaced = Object.entries(chaosOnly).find(([, v]) => v !== undefined)
+  if (misplaced && !selected?.includes('chaos'))
+    throw new Error(`--${misplaced[0]} goes with --scenario chaos`)
   if (!selected) {
     if (values.chart !== undefined) throw new Error('--chart goes with --suite or --scenario')
     return {
@@ -98,6 +129,17 @@ export function parseBenchArgs(args: string[], now = new Date()): BenchOptions |
     durationS,
     jsonFile: values.json ?? `bench-results/suite-${stamp}.json`,
     chartFile: values.chart ?? 'docs/bench.svg',
+    ...(selected.includes('chaos') && {
+      chaos: {
+        durationS: values.duration === undefined ? chaosDefaults.durationS : durationS,
+        clients: positiveInt('--clients', values.clients ?? String(chaosDefaults.clients)),
+        killIntervalS: positiveInt(
+          '--kill-interval',
+          values['kill-interval'] ?? String(chaosDefaults.killIntervalS),
+        ),
+        seed: values.seed === undefined ? now.getTime() % 1_000_000 : positiveInt('--seed', values.seed),
+      },
+    }),
   }
 }
 

@@ -7,6 +7,7 @@ export const scenarioNames = [
   'distributed-orders',
   'distributed-visibility',
   'distributed-reads',
+  'chaos',
 ] as const
 
 export type ScenarioName = (typeof scenarioNames)[number]
