@@ -93,3 +93,28 @@ test('only the gateway listens beyond loopback: every service binds 127.0.0.1, t
     await system.stop()
   }
 })
+
+test('the bus log is fsynced at every publish in both threads, whatever SQLITE_SYNC says of the services: its readiness reads synchronous FULL from the connection', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cafe-durable-'))
+  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  // The services' own files stay NORMAL; the relay deletes an outbox row once the log has it on disk.
+  const system = await startEmbedded(
+    { ...openPorts, CAFE_DATA_DIR: dataDir, CAFE_THREADS: '2', SQLITE_SYNC: 'normal' },
+    logger,
+  )
+  try {
+    const services = system.running.filter((s) => s.name !== 'gateway')
+    assert.equal(services.length, 5)
+    for (const service of services) {
+      const ready = await call(`${service.url}/health/ready`)
+      assert.equal(ready.status, 200, service.name)
+      assert.equal(
+        ready.body.checks.bus.detail,
+        `local log at ${join(dataDir, 'bus.db')}, synchronous full`,
+        service.name,
+      )
+    }
+  } finally {
+    await system.stop()
+  }
+})
