@@ -195,3 +195,49 @@ test('Given the log locked by another connection past the busy timeout, when pos
   await subscription.stop()
   await bus.close()
 })
+
+test('Given the log locked by another connection past the busy timeout, when a failed delivery is to be scheduled for a retry, then the consumer waits for the lock and the message comes back', async (t) => {
+  await using dir = await tempDir('cafe-busy-retry-')
+  const path = join(dir.path, 'bus.db')
+  const escaped: unknown[] = []
+  const onEscaped = (error: unknown) => escaped.push(error)
+  process.on('uncaughtException', onEscaped)
+  process.on('unhandledRejection', onEscaped)
+  t.after(() => {
+    process.off('uncaughtException', onEscaped)
+    process.off('unhandledRejection', onEscaped)
+  })
+  const { logger, warnings } = recordingLogger()
+  const bus = openLocalBus({ path, busyTimeoutMs: 50, logger })
+  const other = new DatabaseSync(path)
+  t.after(() => other.close())
+  let release: () => void = () => {}
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const attempts: number[] = []
+  const subscription = bus.consume(
+    'drink',
+    async (m) => {
+      attempts.push(m.attempt)
+      if (m.attempt === 1) {
+        await held
+        throw new Error('the first attempt fails')
+      }
+    },
+    { retryDelay: () => 10 },
+  )
+  await bus.publish([{ id: 'a', type: 'Ordered', payload: '{}' }])
+  await waitFor(() => attempts.length === 1, 5000, { what: 'the first delivery' })
+  other.exec('begin immediate')
+  release()
+  await waitFor(() => warnings.some((w) => w.msg === 'retries not recorded: the log is locked'), 5000, {
+    what: 'the retry put off',
+  })
+  other.exec('commit')
+  await waitFor(() => attempts.includes(2), 5000, { what: 'the redelivery' })
+  await waitFor(async () => (await bus.lag?.('drink')) === 0, 5000, { what: 'nothing left to settle' })
+  assert.deepEqual(escaped, [])
+  await subscription.stop()
+  await bus.close()
+})

@@ -250,13 +250,14 @@ export function openLocalBus(options: LocalBusOptions): Bus {
         const failed = fresh.filter((_, i) => !freshResults[i])
         if (failed.length > 0 || due.length > 0) {
           const now = Date.now()
-          inTransaction(() => {
+          const recorded = await this.record(() => {
             for (const row of failed) saveRetry.run(this.name, row.seq, 1, now + this.retryDelay(1))
             due.forEach((r, i) => {
               if (dueResults[i]) dropRetry.run(this.name, r.seq)
               else saveRetry.run(this.name, r.seq, r.attempt + 1, now + this.retryDelay(r.attempt + 1))
             })
           })
+          if (!recorded) return
           this.retries = (countRetries.get(this.name) as { n: number }).n
         }
         // A short batch means nothing else for us up to `until`; unless something was published
@@ -267,6 +268,28 @@ export function openLocalBus(options: LocalBusOptions): Bus {
         // Handlers on SQLite never leave the microtask queue: without this, a backlog would be
         // worked off in one turn while this thread's HTTP requests wait.
         else await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+
+    /**
+     * Writes what became of a batch, waiting as long as another connection holds the log past the
+     * busy timeout: the cursor must not pass failed messages before their retries are recorded,
+     * and an error here would end the loop as an unhandled rejection. False once closed.
+     */
+    private async record(write: () => void): Promise<boolean> {
+      for (let attempt = 1; ; attempt++) {
+        if (closed || this.abandoned) return false
+        try {
+          inTransaction(write)
+          return true
+        } catch (err) {
+          if (sqliteReason(err as object) !== 'busy') throw err
+          logger.warn(
+            { bus: options.path, consumer: this.name, err },
+            'retries not recorded: the log is locked',
+          )
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)))
+        }
       }
     }
 
