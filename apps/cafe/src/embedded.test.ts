@@ -57,13 +57,19 @@ test('with a data directory the services share two threads: an order placed on o
   }
 })
 
-test('in memory the system runs in one thread; CAFE_THREADS other than 1 or 2 stops the start with a message', async () => {
+test('in memory the system runs in one thread; CAFE_THREADS other than 1 or 2, or a CAFE_HANDLER_DEADLINE_MS that is not a number, stops the start with a message', async () => {
   const system = await startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:' }, logger)
   assert.equal(system.threads, 1)
   await system.stop()
   await assert.rejects(
     startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:', CAFE_THREADS: '3' }, logger),
     (error: unknown) => error instanceof ConfigError && /CAFE_THREADS: "3" is not 1 or 2/.test(error.message),
+  )
+  await assert.rejects(
+    startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:', CAFE_HANDLER_DEADLINE_MS: 'soon' }, logger),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /CAFE_HANDLER_DEADLINE_MS: "soon" is not a whole number/.test(error.message),
   )
 })
 
