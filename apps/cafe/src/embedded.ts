@@ -166,7 +166,7 @@ function threadCount(env: Env, { memory, decorated }: { memory: boolean; decorat
   return Number(setting ?? (availableParallelism() > 1 ? 2 : 1))
 }
 
-/** How long a handler may run before the log takes it as hung and retries its message elsewhere. */
+/** How long a handler may run before the log takes it as hung and retries its message. */
 function handlerDeadline(env: Env): number | undefined {
   const read = configReader(env)
   const setting = read.optional('CAFE_HANDLER_DEADLINE_MS')
