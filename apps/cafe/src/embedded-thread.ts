@@ -16,7 +16,7 @@ export interface ThreadPlan {
   readonly env: Record<string, string | undefined>
   readonly services: readonly string[]
   readonly busPath: string
-  readonly sync: 'normal' | 'full'
+  readonly handlerDeadlineMs: number | undefined
   readonly databaseUrl: Readonly<Record<string, string>>
   readonly autocheckpointPages: number | undefined
   readonly logLevel: string
@@ -36,11 +36,13 @@ if (!port) throw new Error('embedded-thread.ts runs only as a worker thread')
 const report = (message: ThreadReport) => port.postMessage(message)
 
 const logger = createLogger({ level: plan.logLevel })
+// As the main thread's: synchronous=FULL, the bus's default (see embedded.ts).
 const bus = openLocalBus({
   path: plan.busPath,
-  sync: plan.sync,
   shared: true,
   autocheckpointPages: plan.autocheckpointPages,
+  handlerDeadlineMs: plan.handlerDeadlineMs,
+  logger,
 })
 const running: RunningService[] = []
 

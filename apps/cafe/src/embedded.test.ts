@@ -57,13 +57,19 @@ test('with a data directory the services share two threads: an order placed on o
   }
 })
 
-test('in memory the system runs in one thread; CAFE_THREADS other than 1 or 2 stops the start with a message', async () => {
+test('in memory the system runs in one thread; CAFE_THREADS other than 1 or 2, or a CAFE_HANDLER_DEADLINE_MS that is not a number, stops the start with a message', async () => {
   const system = await startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:' }, logger)
   assert.equal(system.threads, 1)
   await system.stop()
   await assert.rejects(
     startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:', CAFE_THREADS: '3' }, logger),
     (error: unknown) => error instanceof ConfigError && /CAFE_THREADS: "3" is not 1 or 2/.test(error.message),
+  )
+  await assert.rejects(
+    startEmbedded({ ...openPorts, CAFE_DATA_DIR: ':memory:', CAFE_HANDLER_DEADLINE_MS: 'soon' }, logger),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /CAFE_HANDLER_DEADLINE_MS: "soon" is not a whole number/.test(error.message),
   )
 })
 
@@ -88,6 +94,31 @@ test('only the gateway listens beyond loopback: every service binds 127.0.0.1, t
         assert.equal(await accepts('127.0.0.1', port(service.url)), true, service.name)
         assert.equal(await accepts(otherLoopback, port(service.url)), false, service.name)
       }
+    }
+  } finally {
+    await system.stop()
+  }
+})
+
+test('the bus log is fsynced at every publish in both threads, whatever SQLITE_SYNC says of the services: its readiness reads synchronous FULL from the connection', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'cafe-durable-'))
+  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  // The services' own files stay NORMAL; the relay deletes an outbox row once the log has it on disk.
+  const system = await startEmbedded(
+    { ...openPorts, CAFE_DATA_DIR: dataDir, CAFE_THREADS: '2', SQLITE_SYNC: 'normal' },
+    logger,
+  )
+  try {
+    const services = system.running.filter((s) => s.name !== 'gateway')
+    assert.equal(services.length, 5)
+    for (const service of services) {
+      const ready = await call(`${service.url}/health/ready`)
+      assert.equal(ready.status, 200, service.name)
+      assert.equal(
+        ready.body.checks.bus.detail,
+        `local log at ${join(dataDir, 'bus.db')}, synchronous full`,
+        service.name,
+      )
     }
   } finally {
     await system.stop()

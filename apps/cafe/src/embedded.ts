@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Bus, Checkpointer, Env, Logger, RunningService } from '@cafeteria/platform'
-import { ConfigError } from '@cafeteria/platform/config'
+import { ConfigError, configReader } from '@cafeteria/platform/config'
 import { type KeptToken, withLocalSecrets } from './secrets.ts'
 import { type RunningThread, startThread } from './thread.ts'
 
@@ -56,8 +56,8 @@ export async function startEmbedded(
   const secrets = withLocalSecrets(env, dataDir)
   env = secrets.env
   const file = (name: string) => (dataDir ? join(dataDir, `${name}.db`) : ':memory:')
-  const sync = env.SQLITE_SYNC === 'full' ? 'full' : 'normal'
   const threads = threadCount(env, { memory, decorated: Boolean(options.decorateBus) })
+  const handlerDeadlineMs = handlerDeadline(env)
   const elsewhere = threads > 1 ? SECOND_THREAD : []
 
   const autocheckpointPages = dataDir ? CHECKPOINT_BOUND_PAGES : undefined
@@ -70,7 +70,7 @@ export async function startEmbedded(
             env: { ...env },
             services: elsewhere,
             busPath: file('bus'),
-            sync,
+            handlerDeadlineMs,
             databaseUrl: Object.fromEntries(elsewhere.map((name) => [name, databaseUrl(name)])),
             autocheckpointPages,
             logLevel: logger.level,
@@ -87,7 +87,15 @@ export async function startEmbedded(
 
   let log: Bus
   try {
-    log = platform.openLocalBus({ path: file('bus'), sync, shared: threads > 1, autocheckpointPages })
+    // The log keeps the bus's default, synchronous=FULL, whatever SQLITE_SYNC says of the services'
+    // files: see openLocalBus and the durability contract in docs/RELIABILITY.md.
+    log = platform.openLocalBus({
+      path: file('bus'),
+      shared: threads > 1,
+      autocheckpointPages,
+      handlerDeadlineMs,
+      logger,
+    })
   } catch (error) {
     await (await thread?.catch(() => undefined))?.stop()
     throw error
@@ -156,4 +164,13 @@ function threadCount(env: Env, { memory, decorated }: { memory: boolean; decorat
     throw new ConfigError([`CAFE_THREADS: "${setting}" is not 1 or 2`])
   if (memory || decorated) return 1
   return Number(setting ?? (availableParallelism() > 1 ? 2 : 1))
+}
+
+/** How long a handler may run before the log takes it as hung and retries its message. */
+function handlerDeadline(env: Env): number | undefined {
+  const read = configReader(env)
+  const setting = read.optional('CAFE_HANDLER_DEADLINE_MS')
+  const value = setting === undefined ? undefined : read.int('CAFE_HANDLER_DEADLINE_MS', 0, { min: 1000 })
+  read.done()
+  return value
 }

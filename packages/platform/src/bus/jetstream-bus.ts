@@ -12,24 +12,25 @@ import {
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node'
 import { InvalidArgumentError, nanos, headers as natsHeaders } from '@nats-io/transport-node'
 import type { JetStreamBusOptions } from './jetstream.ts'
-import { type BusLogger, type Context, subscribe } from './jetstream-subscription.ts'
+import { type Context, subscribe } from './jetstream-subscription.ts'
 import { openNatsConnection } from './nats-connect.ts'
 import {
   type Bus,
+  type BusLogger,
   MessageRefused,
   type OutgoingMessage,
   PublishIncomplete,
   type Subscription,
+  silentBusLogger,
 } from './port.ts'
 
 const PUBLISH_TIMEOUT_MS = 1500
 /** JSStreamMessageExceedsMaximumErr: larger than the stream's max_msg_size. */
 const MESSAGE_TOO_LARGE = 10054
 const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000
-const silent: BusLogger = { info() {}, warn() {}, error() {} }
 
 export async function openJetStream(options: JetStreamBusOptions): Promise<Bus> {
-  const { stream, ackWaitMs = 30_000, duplicateWindowMs = 120_000, logger = silent } = options
+  const { stream, ackWaitMs = 30_000, duplicateWindowMs = 120_000, logger = silentBusLogger } = options
   const servers = typeof options.servers === 'string' ? [options.servers] : options.servers
   const prefix = stream.toLowerCase()
   // The first connect fails fast so a wrong URL or refused credentials surface at boot; once up,

@@ -1,14 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
-import type { BusMessage, ConsumeOptions, Subscription } from './port.ts'
+import type { BusLogger, BusMessage, ConsumeOptions, Subscription } from './port.ts'
 import { exponentialRetry } from './port.ts'
-
-export interface BusLogger {
-  info(o: object, msg?: string): void
-  warn(o: object, msg?: string): void
-  error(o: object, msg?: string): void
-}
 
 /** What a subscription needs from its bus; kept narrow so the subscription cannot close the connection. */
 export interface Context {

@@ -1,7 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node'
-import type { BusLogger } from './jetstream-subscription.ts'
 import type { NatsAuth, NatsServer } from './nats-settings.ts'
-import type { Bus } from './port.ts'
+import type { Bus, BusLogger } from './port.ts'
 
 export interface JetStreamBusOptions {
   /** One server or several (a cluster); see `readNatsSettings`. */

@@ -1,5 +1,7 @@
 import { DatabaseSync } from 'node:sqlite'
-import { type SqliteSync, walCheckpointPragma, whenUnlocked } from '../db/sqlite.ts'
+import { walCheckpointPragma, whenUnlocked } from '../db/sqlite.ts'
+import { sqliteReason } from '../db/transient.ts'
+import { LOCAL_HANDLER_DEADLINE_MS, type LocalBusOptions, settledWithin } from './local-options.ts'
 import {
   type Bus,
   type BusMessage,
@@ -7,6 +9,7 @@ import {
   exponentialRetry,
   type OutgoingMessage,
   type Subscription,
+  silentBusLogger,
 } from './port.ts'
 
 interface Row {
@@ -29,33 +32,26 @@ const SCHEMA = `
   create table if not exists retry (consumer text not null, seq integer not null, attempt integer not null,
     due_at integer not null, primary key (consumer, seq));`
 
+export type { LocalBusOptions } from './local-options.ts'
+
+const SYNCHRONOUS = ['off', 'normal', 'full', 'extra']
+
 /**
  * The embedded-mode bus: a durable log in SQLite with a cursor per named consumer, giving the
  * same guarantees as JetStream in one process. A message id is stored once. A consumer's
  * position moves only past messages whose handlers have settled, and is saved every
  * `cursorFlushMs` rather than per message: a crash redelivers at most that much, which the
- * consumers' inboxes drop. Failed messages wait in a retry table with backoff.
+ * consumers' inboxes drop. Failed messages wait in a retry table with backoff, and so do those
+ * whose handler is still unsettled at `handlerDeadlineMs`.
  */
-export function openLocalBus(options: {
-  path: string
-  sync?: SqliteSync
-  cursorFlushMs?: number
-  /** Messages every consumer has passed are dropped after this long (JetStream's stream keeps 7 days too). */
-  retentionMs?: number
-  trimEveryMs?: number
-  /**
-   * Other threads of this process open the same log (embedded mode on several cores): a publish
-   * in one wakes the consumers of every other. Each consumer must still live in one thread only.
-   */
-  shared?: boolean
-  /** See openSqlite: a bound on the log when a checkpointer thread copies it back. */
-  autocheckpointPages?: number
-}): Bus {
+export function openLocalBus(options: LocalBusOptions): Bus {
+  const logger = options.logger ?? silentBusLogger
+  const handlerDeadlineMs = options.handlerDeadlineMs ?? LOCAL_HANDLER_DEADLINE_MS
   // Another thread may be opening the same log this instant (see whenUnlocked).
-  const db = new DatabaseSync(options.path, { timeout: 5000 })
+  const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 5000 })
   whenUnlocked(() => db.exec('pragma journal_mode = wal'))
   db.exec(
-    `pragma synchronous = ${options.sync ?? 'normal'}; ${walCheckpointPragma(options.autocheckpointPages)}`,
+    `pragma synchronous = ${options.sync ?? 'full'}; ${walCheckpointPragma(options.autocheckpointPages)}`,
   )
   // In one write transaction, taken before the first read, so creating the tables waits its turn.
   whenUnlocked(() => {
@@ -95,6 +91,7 @@ export function openLocalBus(options: {
     'insert into retry (consumer, seq, attempt, due_at) values (?, ?, ?, ?) on conflict (consumer, seq) do update set attempt = excluded.attempt, due_at = excluded.due_at',
   )
   const dropRetry = db.prepare('delete from retry where consumer = ? and seq = ?')
+  const synchronousOf = db.prepare('pragma synchronous')
   const groups = new Map<string, Group>()
   let closed = false
 
@@ -119,7 +116,19 @@ export function openLocalBus(options: {
     })
     for (const group of moved) group.saved = group.position
   }
-  const flusher = setInterval(saveCursors, options.cursorFlushMs ?? 100)
+  /**
+   * A timer's write: another thread holding the log past the busy timeout must not end the process
+   * with an uncaught SQLITE_BUSY. What was not written is written at the next tick.
+   */
+  const onTick = (what: string, write: () => void) => () => {
+    try {
+      write()
+    } catch (err) {
+      if (sqliteReason(err as object) !== 'busy') throw err
+      logger.warn({ bus: options.path, err }, `${what} put off: the log is locked`)
+    }
+  }
+  const flusher = setInterval(onTick('saving consumer positions', saveCursors), options.cursorFlushMs ?? 100)
   flusher.unref()
 
   const trimOld = db.prepare(
@@ -127,9 +136,12 @@ export function openLocalBus(options: {
        and seq not in (select seq from retry)`,
   )
   const retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000
-  const trimmer = setInterval(() => {
-    if (!closed) trimOld.run(new Date(Date.now() - retentionMs).toISOString())
-  }, options.trimEveryMs ?? 3_600_000)
+  const trimmer = setInterval(
+    onTick('trimming old messages', () => {
+      if (!closed) trimOld.run(new Date(Date.now() - retentionMs).toISOString())
+    }),
+    options.trimEveryMs ?? 3_600_000,
+  )
   trimmer.unref()
 
   class Group {
@@ -191,12 +203,15 @@ export function openLocalBus(options: {
         attempt,
         ...(row.headers ? { headers: JSON.parse(row.headers) as Record<string, string> } : {}),
       }
-      try {
-        await handle(message)
-        return true
-      } catch {
-        return false
-      }
+      return settledWithin(
+        () => handle(message),
+        handlerDeadlineMs,
+        () =>
+          logger.warn(
+            { consumer: this.name, id: row.id, attempt, deadlineMs: handlerDeadlineMs },
+            'handler still running past its deadline; retrying the message',
+          ),
+      )
     }
 
     private fresh(until: number): Row[] {
@@ -235,13 +250,14 @@ export function openLocalBus(options: {
         const failed = fresh.filter((_, i) => !freshResults[i])
         if (failed.length > 0 || due.length > 0) {
           const now = Date.now()
-          inTransaction(() => {
+          const recorded = await this.record(() => {
             for (const row of failed) saveRetry.run(this.name, row.seq, 1, now + this.retryDelay(1))
             due.forEach((r, i) => {
               if (dueResults[i]) dropRetry.run(this.name, r.seq)
               else saveRetry.run(this.name, r.seq, r.attempt + 1, now + this.retryDelay(r.attempt + 1))
             })
           })
+          if (!recorded) return
           this.retries = (countRetries.get(this.name) as { n: number }).n
         }
         // A short batch means nothing else for us up to `until`; unless something was published
@@ -252,6 +268,28 @@ export function openLocalBus(options: {
         // Handlers on SQLite never leave the microtask queue: without this, a backlog would be
         // worked off in one turn while this thread's HTTP requests wait.
         else await new Promise((resolve) => setImmediate(resolve))
+      }
+    }
+
+    /**
+     * Writes what became of a batch, waiting as long as another connection holds the log past the
+     * busy timeout: the cursor must not pass failed messages before their retries are recorded,
+     * and an error here would end the loop as an unhandled rejection. False once closed.
+     */
+    private async record(write: () => void): Promise<boolean> {
+      for (let attempt = 1; ; attempt++) {
+        if (closed || this.abandoned) return false
+        try {
+          inTransaction(write)
+          return true
+        } catch (err) {
+          if (sqliteReason(err as object) !== 'busy') throw err
+          logger.warn(
+            { bus: options.path, consumer: this.name, err },
+            'retries not recorded: the log is locked',
+          )
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)))
+        }
       }
     }
 
@@ -335,7 +373,12 @@ export function openLocalBus(options: {
         },
       }
     },
-    health: () => ({ ok: !closed, detail: closed ? 'closed' : `local log at ${options.path}` }),
+    health: () => {
+      if (closed) return { ok: false, detail: 'closed' }
+      // Read from the connection: what this log's commits really do, whatever was asked.
+      const { synchronous } = synchronousOf.get() as { synchronous: number }
+      return { ok: true, detail: `local log at ${options.path}, synchronous ${SYNCHRONOUS[synchronous]}` }
+    },
     async lag(consumer: string) {
       // Messages past its position (in hand or waiting) and those waiting for a retry. A consumer
       // of another thread is read from its saved cursor, at most one flush behind.

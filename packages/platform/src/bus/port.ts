@@ -43,6 +43,15 @@ export interface BusHealth {
   readonly detail: string
 }
 
+/** Where a bus reports what it works around (a hung handler, a lock held too long); pino fits. */
+export interface BusLogger {
+  info(o: object, msg?: string): void
+  warn(o: object, msg?: string): void
+  error(o: object, msg?: string): void
+}
+
+export const silentBusLogger: BusLogger = { info() {}, warn() {}, error() {} }
+
 export interface Bus {
   readonly kind: 'jetstream' | 'local'
   /**
