@@ -267,13 +267,27 @@ for (const overlay of overlays) {
       for (const secret of ofKind(objects, 'Secret')) {
         addresses.push(...Object.values(dataOf(objects, 'Secret', secret.metadata.name) ?? {}))
       }
-      const inCluster = addresses
+      // NATS_URL may list several servers, comma-separated.
+      const urls = addresses
         .filter((value) => /^[a-z]+:\/\//.test(value))
-        .map((value) => new URL(value))
-        .filter((url) => !url.hostname.includes('.'))
+        .flatMap((value) => value.split(','))
+        .map((value) => new URL(value.trim()))
+      const inCluster = urls.filter((url) => !url.hostname.includes('.'))
       assert.ok(inCluster.length >= 6, 'the services reach each other by Service name')
       for (const url of inCluster) {
         const service = find(objects, 'Service', url.hostname)
+        const ports = service?.spec.ports.map((p: any) => String(p.port)) ?? []
+        assert.ok(ports.includes(url.port), `${url.protocol}//${url.host}: no such Service port`)
+      }
+      // A StatefulSet's pod by its own name: <set>-<ordinal>.<its headless Service>.
+      for (const url of urls.filter((u) => /^[a-z-]+-\d+\.[a-z-]+$/.test(u.hostname))) {
+        const [podName = '', serviceName = ''] = url.hostname.split('.')
+        const ordinal = Number(podName.slice(podName.lastIndexOf('-') + 1))
+        const set = find(objects, 'StatefulSet', podName.slice(0, podName.lastIndexOf('-')))
+        assert.ok(set && set.spec.serviceName === serviceName, `${url.host}: no such StatefulSet`)
+        assert.ok(ordinal < set.spec.replicas, `${url.host}: ${set.spec.replicas} replicas only`)
+        const service = find(objects, 'Service', serviceName)
+        assert.equal(service?.spec.clusterIP, 'None', `${serviceName}: headless`)
         const ports = service?.spec.ports.map((p: any) => String(p.port)) ?? []
         assert.ok(ports.includes(url.port), `${url.protocol}//${url.host}: no such Service port`)
       }
@@ -298,9 +312,12 @@ test('local runs PostgreSQL, MariaDB and NATS JetStream in the cluster, on volum
   assert.ok(jetStream, 'nats-server runs JetStream (a flag or its config file)')
 })
 
-test('prod runs no database or broker of its own and takes its image from the registry', () => {
+test('prod runs no database of its own, NATS JetStream in the cluster, and takes its image from the registry', () => {
   const objects = render('prod')
-  assert.deepEqual(ofKind(objects, 'StatefulSet'), [])
+  assert.deepEqual(
+    ofKind(objects, 'StatefulSet').map((s) => s.metadata.name),
+    ['nats'],
+  )
   for (const d of ofKind(objects, 'Deployment')) {
     assert.match(d.spec.template.spec.containers[0].image, /^ghcr\.io\/[^/]+\/cafeteria:[\w.-]+$/)
   }

@@ -13,6 +13,7 @@ import {
   dataOf,
   find,
   type K8sObject,
+  ofKind,
   overlays,
   render,
   servicePorts,
@@ -120,6 +121,72 @@ describe('the local NATS server', () => {
         await exited
       }
       await rm(work, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the production NATS cluster', () => {
+  const objects = render('prod')
+  const set = find(objects, 'StatefulSet', 'nats')
+  const pod = podOf(objects, 'StatefulSet', 'nats')
+  const container = pod.containers[0]
+  const configFile = container.args.find((a: string) => a.startsWith('--config='))?.slice('--config='.length)
+  const config = configOf(objects, pod, configFile) ?? ''
+  const nodes = ['nats-0', 'nats-1', 'nats-2']
+
+  test('three nodes started together, each with its own store on a volume, one down at a time at most', () => {
+    assert.equal(set?.spec.replicas, 3)
+    assert.equal(set?.spec.podManagementPolicy, 'Parallel', 'a node waits for its peers to be ready')
+    const store = container.volumeMounts.find((m: any) => m.name === 'data')
+    assert.ok(store && set?.spec.volumeClaimTemplates?.some((c: any) => c.metadata.name === 'data'))
+    assert.match(config, new RegExp(`store_dir: ${store.mountPath}\\n`), 'the store is on the volume')
+    const labels = set?.spec.template.metadata.labels
+    const budgets = ofKind(objects, 'PodDisruptionBudget').filter((b) =>
+      Object.entries(b.spec.selector.matchLabels).every(([k, v]) => labels[k] === v),
+    )
+    assert.deepEqual(
+      budgets.map((b) => b.spec.maxUnavailable),
+      [1],
+      'a drain leaves two of three: the stream keeps its quorum',
+    )
+  })
+
+  test('every write is synced to disk before it is acknowledged, on a nats-server that can', () => {
+    const jetstream = config.match(/^jetstream\s*\{([^}]*)\}/m)?.[1] ?? ''
+    assert.match(jetstream, /^\s*sync_interval: always$/m)
+    // sync_interval appeared in nats-server 2.10.
+    const [, major, minor] = container.image.match(/^nats:(\d+)\.(\d+)[\w.-]*$/) ?? []
+    assert.ok(Number(major) > 2 || (Number(major) === 2 && Number(minor) >= 10), container.image)
+  })
+
+  test('the nodes route to one another through the headless Service, by their stable names', () => {
+    const service = find(objects, 'Service', set?.spec.serviceName)
+    assert.equal(service?.spec.clusterIP, 'None')
+    assert.equal(service?.spec.publishNotReadyAddresses, true, 'routes form before readiness')
+    const clusterPort = container.ports.find((p: any) => p.name === 'cluster')?.containerPort
+    assert.ok(service?.spec.ports.some((p: any) => p.port === clusterPort))
+    const block = config.match(/^cluster\s*\{([\s\S]*?)^\}/m)?.[1] ?? ''
+    assert.match(block, new RegExp(`port: ${clusterPort}\\n`))
+    const routes = [...block.matchAll(/nats:\/\/([\w.-]+):(\d+)/g)].map((m) => `${m[1]}:${m[2]}`)
+    assert.deepEqual(
+      routes,
+      nodes.map((n) => `${n}.${service?.metadata.name}:${clusterPort}`),
+    )
+    // JetStream in a cluster needs a name per server: the pod's, stable across restarts.
+    assert.match(config, /^server_name: \$POD_NAME$/m)
+    assert.equal(containerEnv(objects, pod).get('POD_NAME'), '<metadata.name>')
+  })
+
+  test('every back end keeps each event on the three nodes and knows all three', () => {
+    for (const name of servicePorts.keys()) {
+      if (name === 'gateway') continue
+      const env = containerEnv(objects, podOf(objects, 'Deployment', name))
+      assert.equal(env.get('JETSTREAM_REPLICAS'), '3', name)
+      assert.deepEqual(
+        env.get('NATS_URL')?.split(','),
+        nodes.map((n) => `nats://${n}.nats:4222`),
+        name,
+      )
     }
   })
 })

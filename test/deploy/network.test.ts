@@ -26,7 +26,8 @@ const others: Endpoint[] = [
     ...ns(elsewhere('kube-system', { 'k8s-app': 'kube-dns' })),
     ports: [tcp(53), { port: 53, protocol: 'UDP' }],
   },
-  // prod's managed PostgreSQL, MariaDB and NATS, at an address outside the cluster.
+  // prod's managed PostgreSQL and MariaDB, at an address outside the cluster; and a NATS there,
+  // which nothing may reach now that prod runs its own.
   { name: 'managed', ip: '10.20.0.5', ports: [tcp(5432), tcp(3306), tcp(4222)] },
 ]
 
@@ -60,7 +61,7 @@ function admitted(overlay: string, everyone: readonly string[]): string[] {
           ['mariadb:3306/TCP', ['point']],
           ['nats:4222/TCP', backends],
         ] as const)
-      : []),
+      : ([['nats:4222/TCP', backends]] as const)),
   ])
 }
 
@@ -89,7 +90,7 @@ function reachable(overlay: string, pods: readonly string[]): string[] {
       : ([
           ['managed:5432/TCP', postgresUsers],
           ['managed:3306/TCP', ['point']],
-          ['managed:4222/TCP', backends],
+          ['nats:4222/TCP', backends],
         ] as const)),
   ])
 }
@@ -152,6 +153,22 @@ for (const overlay of overlays) {
 
     test('who may reach whom, port by port, both ends consenting', () => {
       assert.deepEqual(evaluate(objects, endpoints, inside, false), reachable(overlay, [...inside]))
+    })
+
+    test('NATS nodes reach one another on the cluster port, and nothing else does', () => {
+      const nats = pods.find((p) => p.name === 'nats') as Endpoint
+      const cluster = nats.ports.find((p) => p.name === 'cluster')
+      if (overlay === 'local') {
+        assert.equal(cluster, undefined, 'one node, no routes')
+        return
+      }
+      assert.ok(cluster, 'the cluster port')
+      // Another pod of the same StatefulSet: the matrix above never pairs an endpoint with itself.
+      const peer: Endpoint = { ...nats, name: 'nats-peer' }
+      assert.ok(allows(objects, peer, nats, cluster), 'nats → nats:6222')
+      for (const from of [...pods, stranger, ...others].filter((e) => e.name !== 'nats')) {
+        assert.ok(!allows(objects, from, nats, cluster), `${from.name} → nats:${cluster.port}`)
+      }
     })
 
     test('the scraper reaches each pod on the port its prometheus.io/port annotation names', () => {

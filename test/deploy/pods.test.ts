@@ -73,6 +73,9 @@ async function runAsPod(objects: readonly K8sObject[], deployment: K8sObject) {
     assert.ok(local[`${name.toUpperCase()}_DATABASE_URL_FILE`], `${name}: its database URL file`)
     local.NATS_URL = nats.url
     local.NATS_STREAM = stream
+    // The test's server is a single one, which keeps one replica only (JETSTREAM_REPLICAS is read,
+    // and its value checked, in test/deploy/nats.test.ts).
+    if (local.JETSTREAM_REPLICAS) local.JETSTREAM_REPLICAS = '1'
     await natsSecretFiles(name, local)
   }
   // The gateway's rate-limit counters (probes count nothing there).

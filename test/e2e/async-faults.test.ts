@@ -5,7 +5,7 @@ import { maskPhoneNumber } from '../../packages/contracts/src/http.ts'
 import { type Cluster, type OwnNats, startCluster, startOwnNats } from '../support/cluster.ts'
 import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
 import { call, waitFor } from '../support/system.ts'
-import { menuOrder } from './scenario.ts'
+import { assertOncePerOrder, menuOrder } from './scenario.ts'
 
 /**
  * Fault injection, distributed mode, on the asynchronous side (issue 5, scenarios 3 and 5): a
@@ -63,26 +63,6 @@ async function placeOrders(
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
-}
-
-const byOrder = <T extends { orderId: number }>(rows: readonly T[]) => {
-  const counts = new Map<number, number>()
-  for (const r of rows) counts.set(r.orderId, (counts.get(r.orderId) ?? 0) + 1)
-  return counts
-}
-
-/** Asserts each of `rows` belongs to a placed order and every placed order appears exactly once. */
-function assertOncePerOrder(
-  rows: ReadonlyArray<{ orderId: number }>,
-  placed: readonly Placed[],
-  what: string,
-) {
-  const counts = byOrder(rows)
-  const ids = new Set(placed.map((p) => p.id))
-  const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id)
-  const stray = [...counts.keys()].filter((id) => !ids.has(id))
-  const missing = placed.filter((p) => !counts.has(p.id)).map((p) => p.id)
-  assert.deepEqual({ doubled, stray, missing }, { doubled: [], stray: [], missing: [] }, what)
 }
 
 async function tickets(as: Callers, orderId: number) {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict'
 import { defaultMenu } from '../../packages/contracts/src/menu.ts'
 import type { Credentials } from '../support/secure.ts'
 import { call, waitFor } from '../support/system.ts'
@@ -92,4 +93,24 @@ export async function stateOf(
     'every order to have its ticket',
   ).catch(() => undefined)
   return last
+}
+
+const byOrder = <T extends { orderId: number }>(rows: readonly T[]) => {
+  const counts = new Map<number, number>()
+  for (const r of rows) counts.set(r.orderId, (counts.get(r.orderId) ?? 0) + 1)
+  return counts
+}
+
+/** Asserts each of `rows` belongs to a placed order and every placed order appears exactly once. */
+export function assertOncePerOrder(
+  rows: ReadonlyArray<{ orderId: number }>,
+  placed: ReadonlyArray<{ readonly id: number }>,
+  what: string,
+) {
+  const counts = byOrder(rows)
+  const ids = new Set(placed.map((p) => p.id))
+  const doubled = [...counts].filter(([, n]) => n > 1).map(([id]) => id)
+  const stray = [...counts.keys()].filter((id) => !ids.has(id))
+  const missing = placed.filter((p) => !counts.has(p.id)).map((p) => p.id)
+  assert.deepEqual({ doubled, stray, missing }, { doubled: [], stray: [], missing: [] }, what)
 }

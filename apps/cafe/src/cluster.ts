@@ -21,6 +21,8 @@ const backEnds = services.map((s) => s.definition.name as ServiceName)
 
 export interface Cluster {
   readonly gatewayUrl: string
+  /** The JetStream stream of this cluster's events (its own, `FAULT_xxx`). */
+  readonly stream: string
   url(service: ServiceName): string
   /** Extra environment for the service's next start (e.g. a proxy's address as order's PAYMENT_URL). */
   setEnv(service: ServiceName, env: Record<string, string>): void
@@ -38,6 +40,8 @@ export interface Cluster {
 export interface ClusterOptions {
   /** Default: NATS_URL, else the usual local server; any credentials come from NATS_* as for a service. */
   readonly natsUrl?: string
+  /** JETSTREAM_REPLICAS of every service: more than 1 needs `natsUrl` to be a cluster. */
+  readonly jetStreamReplicas?: number
   /**
    * Environment for every service: how it is reached and who may call it (for secure mode, the
    * phone inbox, staff token and sessions' secret of `startSecureAccess`; `OPEN_API` for open mode).
@@ -70,6 +74,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     NATS_STREAM: stream,
     OUTBOX_POLL_MS: '200',
     NATS_ACK_WAIT_MS: '3000',
+    ...(options.jetStreamReplicas && { JETSTREAM_REPLICAS: String(options.jetStreamReplicas) }),
   }
   for (const s of ['gateway', ...backEnds] as ServiceName[]) {
     shared[`${s.toUpperCase()}_PORT`] = String(ports[s])
@@ -115,6 +120,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const cluster: Cluster = {
     gatewayUrl: url('gateway'),
+    stream,
     url,
     setEnv: (service, env) => {
       extra[service] = { ...extra[service], ...env }

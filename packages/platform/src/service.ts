@@ -228,12 +228,17 @@ export async function startService<DB, C>(
     })
     releases.push(() => relay.stop())
     const lag = definition.handlers ? options.bus.lag?.bind(options.bus) : undefined
+    const streamLosses = options.bus.streamLosses?.bind(options.bus)
     const reliability = reliabilityMetrics(metrics, {
       backlog: () => relay.backlog(),
       deadLetters: () => countDeadLetters(platformDb, name),
       outboxDeadLetters: () => countOutboxLetters(platformDb),
       lag: lag && (() => lag(name)),
+      streamLosses: streamLosses && (() => streamLosses().count),
     })
+    // A lost stream leaves the service ready (it recreated the stream and new events flow), but
+    // the operator must see that events were lost; see jetstream-stream.ts.
+    if (streamLosses) reports.set('bus', () => ({ streamLost: streamLosses() }))
 
     const ctx: ServiceContext<DB, C> = {
       name,

@@ -1,4 +1,4 @@
-import type { ConsumerConfig, JetStreamManager, StreamConfig } from '@nats-io/jetstream'
+import type { ConsumerConfig, JetStreamManager } from '@nats-io/jetstream'
 import {
   AckPolicy,
   DeliverPolicy,
@@ -6,12 +6,11 @@ import {
   JetStreamApiError,
   jetstream,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
 } from '@nats-io/jetstream'
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node'
 import { InvalidArgumentError, nanos, headers as natsHeaders } from '@nats-io/transport-node'
 import type { JetStreamBusOptions } from './jetstream.ts'
+import { streamConfig, streamKeeper } from './jetstream-stream.ts'
 import { type Context, subscribe } from './jetstream-subscription.ts'
 import { openNatsConnection } from './nats-connect.ts'
 import {
@@ -20,6 +19,7 @@ import {
   MessageRefused,
   type OutgoingMessage,
   PublishIncomplete,
+  type StreamLosses,
   type Subscription,
   silentBusLogger,
 } from './port.ts'
@@ -27,10 +27,15 @@ import {
 const PUBLISH_TIMEOUT_MS = 1500
 /** JSStreamMessageExceedsMaximumErr: larger than the stream's max_msg_size. */
 const MESSAGE_TOO_LARGE = 10054
-const SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000
 
 export async function openJetStream(options: JetStreamBusOptions): Promise<Bus> {
-  const { stream, ackWaitMs = 30_000, duplicateWindowMs = 120_000, logger = silentBusLogger } = options
+  const {
+    stream,
+    replicas = 1,
+    ackWaitMs = 30_000,
+    duplicateWindowMs = 120_000,
+    logger = silentBusLogger,
+  } = options
   const servers = typeof options.servers === 'string' ? [options.servers] : options.servers
   const prefix = stream.toLowerCase()
   // The first connect fails fast so a wrong URL or refused credentials surface at boot; once up,
@@ -42,6 +47,7 @@ export async function openJetStream(options: JetStreamBusOptions): Promise<Bus> 
   )
   try {
     const jsm = await jetstreamManager(nc)
+    const keeper = streamKeeper(jsm, streamConfig(stream, prefix, duplicateWindowMs, replicas), logger)
     const ctx: Context = {
       nc,
       js: jetstream(nc),
@@ -49,27 +55,15 @@ export async function openJetStream(options: JetStreamBusOptions): Promise<Bus> 
       prefix,
       ackWaitMs,
       logger,
-      ensureStream: () => upsertStream(jsm, streamConfig(stream, prefix, duplicateWindowMs)),
       ensureConsumer: (name, concurrency) =>
-        upsertConsumer(jsm, ctx, consumerConfig(name, prefix, ackWaitMs, concurrency)),
+        upsertConsumer(jsm, stream, keeper.verify, consumerConfig(name, prefix, ackWaitMs, concurrency)),
     }
-    await ctx.ensureStream()
-    return createBus(ctx, jsm)
+    await keeper.ensure()
+    return createBus(ctx, jsm, keeper)
   } catch (err) {
     await nc.close()
     throw err
   }
-}
-
-function streamConfig(name: string, prefix: string, duplicateWindowMs: number) {
-  return {
-    name,
-    subjects: [`${prefix}.>`],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    duplicate_window: nanos(duplicateWindowMs),
-    max_age: nanos(SEVEN_DAYS_MS),
-  } satisfies Partial<StreamConfig>
 }
 
 function consumerConfig(name: string, prefix: string, ackWaitMs: number, concurrency: number) {
@@ -85,35 +79,35 @@ function consumerConfig(name: string, prefix: string, ackWaitMs: number, concurr
   } satisfies Partial<ConsumerConfig>
 }
 
-async function upsertStream(jsm: JetStreamManager, config: ReturnType<typeof streamConfig>): Promise<void> {
-  try {
-    // Adding an identical stream is a no-op on the server, so every replica can run this at boot.
-    await jsm.streams.add(config)
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError) || err.code !== 10058) throw err
-    // 10058: it exists with another config (say a new duplicate window); storage and retention are immutable.
-    const { name, storage: _storage, retention: _retention, ...mutable } = config
-    await jsm.streams.update(name, mutable)
-  }
-}
-
+/**
+ * Creates or updates the durable consumer; on 2.9 adding an existing durable updates its mutable
+ * fields. The consumer is (re)made at start and whenever its iterator ended, as it does when the
+ * stream vanished: the stream is checked first, so a loss is noticed even when another service
+ * already recreated the stream (taking this durable with the old one).
+ */
 async function upsertConsumer(
   jsm: JetStreamManager,
-  ctx: Context,
+  stream: string,
+  verify: (noticed: 'consume') => Promise<void>,
   config: ReturnType<typeof consumerConfig>,
 ): Promise<void> {
+  await verify('consume')
   try {
-    // On 2.9 adding an existing durable updates its mutable fields, so this is create-or-update.
-    await jsm.consumers.add(ctx.stream, config)
+    await jsm.consumers.add(stream, config)
   } catch (err) {
-    // The stream can vanish under a live bus (deleted, or a server that lost its store): recreate it.
     if (!(err instanceof JetStreamApiError) || err.code !== JetStreamApiCodes.StreamNotFound) throw err
-    await ctx.ensureStream()
-    await jsm.consumers.add(ctx.stream, config)
+    // Lost between the check and the add.
+    await verify('consume')
+    await jsm.consumers.add(stream, config)
   }
 }
 
-function createBus(ctx: Context, jsm: JetStreamManager): Bus {
+interface StreamWatch {
+  verify(noticed: 'publish'): Promise<void>
+  losses(): StreamLosses
+}
+
+function createBus(ctx: Context, jsm: JetStreamManager, watch: StreamWatch): Bus {
   const { nc, js, prefix, stream, logger } = ctx
   const subscriptions = new Set<Subscription>()
   let connected = true
@@ -142,6 +136,13 @@ function createBus(ctx: Context, jsm: JetStreamManager): Bus {
         ),
       )
       if (results.every((r) => r.status === 'fulfilled')) return
+      // No server answered for the subject: JetStream is away, or the stream is gone. The relay
+      // retries the batch; checking first means a lost stream is reported and there again by then.
+      if (results.some((r) => r.status === 'rejected' && noResponders(r.reason))) {
+        await watch
+          .verify('publish')
+          .catch((err: unknown) => logger.warn({ stream, err }, 'could not check the stream'))
+      }
       const stored = messages.flatMap((m, i) => (results[i]?.status === 'fulfilled' ? [m.id] : []))
       const failures = results.flatMap((r, i) =>
         r.status === 'rejected' ? [asRefusal(r.reason, messages[i] as OutgoingMessage)] : [],
@@ -172,6 +173,8 @@ function createBus(ctx: Context, jsm: JetStreamManager): Bus {
       const info = await jsm.consumers.info(stream, consumer)
       return info.num_pending + info.num_ack_pending
     },
+
+    streamLosses: () => watch.losses(),
 
     close() {
       closing ??= (async () => {
@@ -210,6 +213,9 @@ async function watchConnection(nc: NatsConnection, logger: BusLogger, setUp: (up
     }
   }
 }
+
+/** The client's answer when no server responds for a subject; the class is not exported, only named. */
+const noResponders = (error: unknown) => error instanceof Error && error.name === 'JetStreamNotEnabled'
 
 function subjectOf(prefix: string, message: OutgoingMessage): string {
   const { type } = message

@@ -12,7 +12,6 @@ export interface Context {
   readonly prefix: string
   readonly ackWaitMs: number
   readonly logger: BusLogger
-  ensureStream(): Promise<void>
   ensureConsumer(name: string, concurrency: number): Promise<void>
 }
 

@@ -281,7 +281,7 @@ test('publishing and consuming survive a nats-server restart with nothing lost',
   const servers = `nats://127.0.0.1:${port}`
   let nats = await startNats(port, storeDir)
   try {
-    await withStream(async (_stream, open) => {
+    await withStream(async (stream, open) => {
       const bus = await open()
       const seen = new Set<string>()
       bus.consume('kitchen', async (m) => {
@@ -305,6 +305,8 @@ test('publishing and consuming survive a nats-server restart with nothing lost',
       })
       await waitFor('the replay', () => replayed.size === 10)
       assert.deepEqual([...replayed].sort(), [...seen].sort())
+      // The store kept the stream itself too: a restart is not taken for a lost stream.
+      assert.deepEqual(bus.streamLosses?.(), { stream, count: 0 })
     }, servers)
   } finally {
     await stopNats(nats)

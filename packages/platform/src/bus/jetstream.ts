@@ -9,6 +9,8 @@ export interface JetStreamBusOptions {
   auth?: NatsAuth
   /** Stream name, e.g. 'CAFE'; each event type is published on `${stream.toLowerCase()}.<type>`. */
   stream: string
+  /** On how many servers the stream keeps each event (its num_replicas); 1 unless the cluster has more. */
+  replicas?: number
   ackWaitMs?: number
   duplicateWindowMs?: number
   /** Client connection name, shown in the server's monitoring endpoints. */

@@ -42,6 +42,7 @@ test('without credentials the client signs in with none, to the local server by 
   assert.deepEqual(natsSettings({}), {
     servers: ['nats://127.0.0.1:4222'],
     stream: 'CAFE',
+    replicas: 1,
     ackWaitMs: 30_000,
     auth: { kind: 'none' },
   })
@@ -50,6 +51,15 @@ test('without credentials the client signs in with none, to the local server by 
 test('NATS_URL may list the servers of a cluster', () => {
   const { servers } = natsSettings({ NATS_URL: 'nats://a:4222, nats://b:4222' })
   assert.deepEqual(servers, ['nats://a:4222', 'nats://b:4222'])
+})
+
+test('JETSTREAM_REPLICAS sets how many servers keep each event: 1 to 5', () => {
+  assert.equal(natsSettings({ JETSTREAM_REPLICAS: '3' }).replicas, 3)
+  for (const wrong of ['0', '6', 'three', '2.5', '-1']) {
+    assert.deepEqual(problems({ JETSTREAM_REPLICAS: wrong }), [
+      `JETSTREAM_REPLICAS: "${wrong}" is not a whole number between 1 and 5`,
+    ])
+  }
 })
 
 test('a user and a password, each from the variable or from a file', async () => {

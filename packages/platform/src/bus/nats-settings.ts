@@ -17,9 +17,13 @@ export interface NatsServer {
   readonly auth: NatsAuth
 }
 
-/** A service's bus settings: the server, its stream, and how long an unacknowledged event waits. */
+/**
+ * A service's bus settings: the server, its stream, on how many servers the stream keeps each event,
+ * and how long an unacknowledged event waits.
+ */
 export interface NatsSettings extends NatsServer {
   readonly stream: string
+  readonly replicas: number
   readonly ackWaitMs: number
 }
 
@@ -27,7 +31,8 @@ export interface NatsSettings extends NatsServer {
 export const NATS_AUTH_SETTINGS = 'NATS_USER and NATS_PASSWORD, NATS_TOKEN or NATS_CREDS_FILE'
 
 /**
- * Reads the NATS settings (`NATS_URL`, `NATS_STREAM`, `NATS_ACK_WAIT_MS` and the credentials),
+ * Reads the NATS settings (`NATS_URL`, `NATS_STREAM`, `JETSTREAM_REPLICAS`, `NATS_ACK_WAIT_MS` and
+ * the credentials),
  * adding a problem to `read` for every contradiction: a user without a password (or the reverse),
  * two ways of signing in at once, credentials in the URL (which the client would silently ignore).
  * Every secret may come from `<NAME>_FILE`; `NATS_CREDS_FILE` names the `.creds` file itself.
@@ -35,9 +40,12 @@ export const NATS_AUTH_SETTINGS = 'NATS_USER and NATS_PASSWORD, NATS_TOKEN or NA
 export function readNatsSettings(read: ConfigReader): NatsSettings {
   const servers = serverList(read)
   const stream = read.string('NATS_STREAM', 'CAFE')
+  // How many servers of a cluster store each event before it is acknowledged (the stream's
+  // num_replicas). 1 suits a single server; 3 survives losing any one node. JetStream takes 1 to 5.
+  const replicas = read.int('JETSTREAM_REPLICAS', 1, { min: 1, max: 5 })
   // How long a message handed to a consumer that died waits before another one gets it.
   const ackWaitMs = read.int('NATS_ACK_WAIT_MS', 30_000, { min: 1000 })
-  return { servers, stream, ackWaitMs, auth: readAuth(read) }
+  return { servers, stream, replicas, ackWaitMs, auth: readAuth(read) }
 }
 
 /** The settings of `env`, or a ConfigError naming every bad one. */

@@ -52,6 +52,14 @@ export interface BusLogger {
 
 export const silentBusLogger: BusLogger = { info() {}, warn() {}, error() {} }
 
+/** Times the broker lost the bus's stream under it, each noticed by this bus (see jetstream-stream.ts). */
+export interface StreamLosses {
+  readonly stream: string
+  readonly count: number
+  /** When the last loss was noticed, ISO 8601. */
+  readonly lastNoticedAt?: string
+}
+
 export interface Bus {
   readonly kind: 'jetstream' | 'local'
   /**
@@ -70,6 +78,11 @@ export interface Bus {
    * metrics. Optional: an adapter that cannot tell leaves it out.
    */
   lag?(consumer: string): Promise<number>
+  /**
+   * How often the stream vanished under this bus, events it held undelivered with it. Optional:
+   * the in-process bus keeps its log in the service's own database, which cannot lose it alone.
+   */
+  streamLosses?(): StreamLosses
   close(): Promise<void>
 }
 

@@ -10,6 +10,8 @@ export interface ReliabilitySources {
   readonly outboxDeadLetters: () => Promise<number>
   /** The bus's view of this service's consumer; absent when it consumes nothing or cannot tell. */
   readonly lag?: () => Promise<number>
+  /** Times the bus found its stream lost; absent for a bus that cannot lose it (see Bus.streamLosses). */
+  readonly streamLosses?: () => number
 }
 
 export interface ReliabilityMetrics {
@@ -78,6 +80,18 @@ export function reliabilityMetrics(metrics: ServiceMetrics, sources: Reliability
         this.reset()
         const value = await within(lag()).catch(() => undefined)
         if (value !== undefined) this.set(value)
+      },
+    })
+  }
+
+  const { streamLosses } = sources
+  if (streamLosses) {
+    metrics.counter({
+      name: 'cafe_bus_stream_lost_total',
+      help: "Times this service found the broker's stream gone (deleted, or lost with a node's store): the events it held undelivered were lost; alert on any",
+      collect() {
+        this.reset()
+        this.inc(streamLosses())
       },
     })
   }
