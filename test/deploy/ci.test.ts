@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { tempDir } from '../../packages/platform/src/testing.ts'
 
 // The hosted CI's workflow cannot run here; what it calls can be checked against the repository.
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -29,6 +31,28 @@ test('it installs from the lockfile, type-checks, lints and runs every test', ()
   for (const command of [/\bnpm run typecheck\b/, /\bnpm run lint\b/, /\bnpm test\b/]) {
     assert.match(allRuns, command)
   }
+})
+
+test('npm test runs the system tests even when a unit test failed, and fails if either did', async () => {
+  assert.equal(scripts.test, 'node scripts/test.ts test:unit test:system')
+  await using dir = await tempDir('cafe-npm-test-')
+  writeFileSync(
+    join(dir.path, 'package.json'),
+    JSON.stringify({
+      private: true,
+      scripts: { failing: 'node -e "process.exit(3)"', passing: 'node -e "console.log(\'passing ran\')"' },
+    }),
+  )
+  const runner = (...names: string[]) =>
+    spawnSync(process.execPath, [join(root, 'scripts/test.ts'), ...names], {
+      cwd: dir.path,
+      encoding: 'utf8',
+    })
+  const both = runner('failing', 'passing')
+  assert.equal(both.status, 1, both.stderr)
+  assert.match(both.stdout, /passing ran/, 'the second script ran after the first failed')
+  assert.match(both.stdout, /failing: exit 3\npassing: passed/)
+  assert.equal(runner('passing').status, 0)
 })
 
 test('the tests run against PostgreSQL, MariaDB, Redis and NATS with JetStream on their usual ports', () => {

@@ -73,10 +73,15 @@ test('after an order, every service shows what it did in /metrics', async () => 
   const refused = await place({ productId: 'americano', qty: 'three' })
   assert.equal(refused.status, 400)
 
-  // Points come through events: wait for the accrual, then for every outbox to drain.
+  // Points come through events: wait for the accrual, then for every outbox to drain. The accrual
+  // is counted once its transaction commits, the event only after its handler returned: wait for both.
   const point = await waitFor(async () => {
     const { samples } = await scrape(system.serviceUrl('point'))
-    return value(samples, 'cafe_points_issued_total') === placed.body.amt / 10 && samples
+    return (
+      value(samples, 'cafe_points_issued_total') === placed.body.amt / 10 &&
+      value(samples, 'cafe_events_consumed_total', { type: 'Ordered', outcome: 'handled' }) !== undefined &&
+      samples
+    )
   })
   assert.equal(value(point, 'cafe_events_consumed_total', { type: 'Ordered', outcome: 'handled' }), 1)
   assert.equal(value(point, 'cafe_dead_letters'), 0)

@@ -50,8 +50,9 @@ test('a process that exits is restarted with growing, capped delays, reset after
   const port = await freePort()
   const { log, lines } = capture()
   // The first run long enough to be seen ready even when starting Node takes seconds on a busy
-  // machine, three short ones, one longer than the reset threshold, then one that stays.
-  const lifetimes = [4000, 150, 150, 150, 3000]
+  // machine, three short ones, one as long as the reset threshold (a run lasts its lifetime and
+  // its start-up), then one that stays. The short ones stay short even if Node takes seconds to start.
+  const lifetimes = [5000, 150, 150, 150, 5000]
   const supervised = supervise({
     service: 'svc',
     replica: 0,
@@ -60,14 +61,14 @@ test('a process that exits is restarted with growing, capped delays, reset after
     env: { ...process.env, RUNS: runs, PORT: String(port), LIFETIMES: JSON.stringify(lifetimes) },
     url: `http://127.0.0.1:${port}`,
     log,
-    backoff: { initialMs: 100, maxMs: 300, resetAfterMs: 2500 },
+    backoff: { initialMs: 100, maxMs: 300, resetAfterMs: 5000 },
     stdio: 'ignore',
   })
   t.after(() => supervised.stop(2000))
   await supervised.ready(10_000)
 
   const pids = async () => (await readFile(runs, 'utf8')).split('\n').filter(Boolean).map(Number)
-  const deadline = Date.now() + 20_000
+  const deadline = Date.now() + 30_000
   while ((await pids()).length < 6) {
     assert.ok(Date.now() < deadline, `only ${(await pids()).length} runs: ${JSON.stringify(lines)}`)
     await sleep(50)

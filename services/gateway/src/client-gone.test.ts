@@ -2,14 +2,22 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import { after, before, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { createLogger } from '@cafeteria/platform'
-import { call } from '../../../test/support/system.ts'
+import { call, waitFor } from '../../../test/support/system.ts'
 import { startGateway } from './index.ts'
 
-// An upstream that answers after a while, so a client can give up before the answer comes.
+// An upstream that holds its answers until the test lets them go, so a client can give up first.
+let arrived = 0
+let ended = 0
+let release = () => {}
+const released = new Promise<void>((resolve) => {
+  release = resolve
+})
 const upstream = createServer((_request, response) => {
-  setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}'), 300)
+  arrived++
+  // 'close': answered, or abandoned by the gateway first; either way that request is over.
+  response.on('close', () => ended++)
+  void released.then(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}'))
 })
 let gateway: Awaited<ReturnType<typeof startGateway>>
 before(async () => {
@@ -38,15 +46,17 @@ after(async () => {
 
 test('Given clients that hang up before the upstream answers, when the answers come, then the gateway goes on serving', async () => {
   const { hostname, port } = new URL(gateway.url)
-  for (let i = 0; i < 5; i++) {
+  const clients = Array.from({ length: 5 }, () => {
     const socket = connect(Number(port), hostname)
     socket.on('error', () => {})
     socket.write(`GET /drinks/1 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`)
-    setTimeout(() => socket.destroy(), 50)
-  }
-  // The upstream answers the abandoned requests meanwhile; an unheard stream error would have
-  // ended this process.
-  await sleep(600)
+    return socket
+  })
+  await waitFor(async () => arrived >= 5, 5000, 'the requests to reach the upstream')
+  for (const socket of clients) socket.destroy()
+  // The upstream answers the abandoned requests; an unheard stream error would have ended this process.
+  release()
+  await waitFor(async () => ended >= 5, 5000, 'the upstream to be done with them')
   const answer = await call(`${gateway.url}/drinks/1`)
   assert.equal(answer.status, 200)
 })

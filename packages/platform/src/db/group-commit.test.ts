@@ -96,15 +96,16 @@ test('Given transactions that keep arriving while others run, when they are work
   const order: string[] = []
   // The first transaction queues the second while it runs, so they go in separate batches; a
   // request arriving meanwhile, like this immediate, is served between them.
+  let second: Promise<void> | undefined
   await database.transaction(async (trx) => {
     setImmediate(() => order.push('turn'))
-    void database.transaction(async (next) => {
+    second = database.transaction(async (next) => {
       order.push('second batch')
       await next.insertInto('item').values({ id: 'b' }).execute()
     })
     await trx.insertInto('item').values({ id: 'a' }).execute()
   })
-  await new Promise((resolve) => setTimeout(resolve, 50))
+  await second
   assert.deepEqual(order, ['turn', 'second batch'])
   await database.close()
 })

@@ -108,6 +108,14 @@ class Probe {
   settled(id: string, outcome: Outcome): boolean {
     return this.of(id).some((d) => d.outcome === outcome)
   }
+  /**
+   * Keeps watching for a late second delivery, then waits for every delivery seen to end: a
+   * redelivery that came at the last moment may still be in its handler on a busy machine.
+   */
+  async settle(): Promise<void> {
+    await sleep(SETTLE_MS)
+    await waitFor(() => this.deliveries.every((d) => d.outcome), WAIT_MS, { what: 'every delivery to end' })
+  }
 }
 
 async function withFixture(
@@ -273,7 +281,11 @@ const cases: readonly Case[] = [
       await waitFor(async () => (await effectsOf(f.db)).length >= events.length, WAIT_MS, {
         what: 'all effects',
       })
-      await sleep(SETTLE_MS)
+      // An effect commits before its handler returns the outcome the probe records.
+      await waitFor(() => events.every((e) => probe.settled(e.id, 'handled')), WAIT_MS, {
+        what: 'every delivery handled',
+      })
+      await probe.settle()
       const effects = await effectsOf(f.db)
       for (const event of events) {
         assert.equal(effects.filter((e) => e.event_id === event.id).length, 1, `effects of ${event.id}`)
@@ -310,7 +322,7 @@ const cases: readonly Case[] = [
       const restarted = await f.openBus()
       const probe = f.watch(handle, restarted)
       await waitFor(() => probe.of(event.id).some((d) => d.outcome), WAIT_MS, { what: 'the redelivery' })
-      await sleep(SETTLE_MS)
+      await probe.settle()
 
       assert.ok(probe.of(event.id).length >= 1, 'the unacknowledged message was redelivered')
       assert.ok(
@@ -339,7 +351,7 @@ const cases: readonly Case[] = [
       const event = paymentApproved()
       await f.commit([event])
       await waitFor(() => probe.settled(event.id, 'handled'), WAIT_MS, { what: 'the third attempt' })
-      await sleep(SETTLE_MS)
+      await probe.settle()
 
       assert.deepEqual(probe.attempts(event.id), [1, 2, 3])
       assert.deepEqual(probe.outcomes(event.id), ['failed', 'failed', 'handled'])
@@ -393,7 +405,7 @@ const cases: readonly Case[] = [
 
       await waitFor(() => probe.settled(control.id, 'handled'), WAIT_MS, { what: 'the control event' })
       await waitFor(() => probe.settled(event.id, 'handled'), WAIT_MS, { what: 'the repeated event' })
-      await sleep(SETTLE_MS)
+      await probe.settle()
       // Counted at the bus, before the inbox could hide a second copy.
       assert.deepEqual(probe.attempts(event.id), [1], 'delivered once')
       assert.equal((await effectsOf(f.db, event.id)).length, 1)
@@ -440,7 +452,7 @@ const cases: readonly Case[] = [
       await waitFor(async () => (await effectsOf(f.db, later.id)).length > 0, WAIT_MS, {
         what: 'a later event',
       })
-      await sleep(SETTLE_MS)
+      await probe.settle()
 
       assert.deepEqual(probe.attempts(poisoned.id), [1, 2, 3], 'not delivered again once dead-lettered')
       assert.deepEqual(probe.outcomes(poisoned.id), ['failed', 'failed', 'dead-lettered'])
@@ -473,7 +485,7 @@ const cases: readonly Case[] = [
         WAIT_MS,
         { what: 'the dead letter' },
       )
-      await sleep(SETTLE_MS)
+      await probe.settle()
 
       assert.ok(letter)
       assert.equal(letter.event_id, invalid.id)

@@ -52,8 +52,7 @@ describe('live views over Server-Sent Events', () => {
     views.set('a', { count: 3 })
     feed.changed('a')
     assert.deepEqual((await events.next()).data, { count: 3 })
-    await new Promise((r) => setTimeout(r, 250))
-    assert.ok(events.heartbeats() >= 1)
+    await waitUntil(() => events.heartbeats() >= 1)
     events.close()
   })
 
