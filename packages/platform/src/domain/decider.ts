@@ -1,0 +1,33 @@
+/**
+ * The one shape of a service's business decisions, after Emmett's Decider: `decide` answers a
+ * command with the events it causes, `evolve` folds an event into the state, `initialState` is
+ * the state before anything happened. Adapted to state-stored aggregates: the state is saved,
+ * not the events, and a refusal is a value (`rejected`), not an exception. A command with nothing
+ * left to do (an idempotent repeat) decides no events.
+ */
+export interface Decider<State, Command, Event, Rejection = string> {
+  readonly initialState: () => State
+  decide(command: Command, state: State): readonly Event[] | Rejected<Rejection>
+  evolve(state: State, event: Event): State
+}
+
+export interface Rejected<Rejection = string> {
+  readonly rejected: Rejection
+}
+
+export const rejected = <Rejection>(reason: Rejection): Rejected<Rejection> => ({ rejected: reason })
+
+export const isRejected = <Event, Rejection>(
+  decision: readonly Event[] | Rejected<Rejection>,
+): decision is Rejected<Rejection> => !Array.isArray(decision)
+
+/** What a command makes of a state, nothing saved: the events, and the state they lead to. */
+export function decideAndEvolve<State, Command, Event, Rejection>(
+  decider: Decider<State, Command, Event, Rejection>,
+  command: Command,
+  state: State,
+): { readonly state: State; readonly events: readonly Event[] } | Rejected<Rejection> {
+  const decision = decider.decide(command, state)
+  if (isRejected(decision)) return decision
+  return { state: decision.reduce(decider.evolve, state), events: decision }
+}
