@@ -1,8 +1,8 @@
-import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
-import { decide } from './domain.ts'
+import { type EventHandlers, handleCommand, type ServiceContext } from '@cafeteria/platform'
+import { orderDecider } from './domain.ts'
 import { orderMetrics } from './metrics.ts'
 import type { OrderSettings } from './settings.ts'
-import { appendHistory, findOrder, markRefunded, type OrderTables, saveOrder } from './store.ts'
+import { appendHistory, findOrder, markRefunded, type OrderTables, saveOver } from './store.ts'
 
 /** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
 export const orderHandlers = (
@@ -11,17 +11,24 @@ export const orderHandlers = (
   const counts = orderMetrics(ctx.metrics)
   return {
     async CancelFailed(trx, event) {
-      const order = await findOrder(trx, event.orderId)
-      const decision = order && decide(order, { type: 'RecordCancelRefused' })
-      if (!decision?.ok) return
-      if (!(await saveOrder(trx, decision.order, 'OrderCanceled')))
-        throw new Error(`order ${event.orderId} changed meanwhile`)
-      await appendHistory(trx, event.orderId, {
-        status: 'Ordered',
-        detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
-        at: ctx.now(),
+      const outcome = await handleCommand(ctx, {
+        trx,
+        decider: orderDecider,
+        command: { type: 'RecordCancelRefused' },
+        load: (trx) => findOrder(trx, event.orderId),
+        async save(trx, next, loaded) {
+          const saved = await saveOver(trx, next, loaded)
+          if (!saved) return saved
+          await appendHistory(trx, event.orderId, {
+            status: 'Ordered',
+            detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
+            at: ctx.now(),
+          })
+          ctx.afterCommit(trx, () => counts.cancelRefused.inc({ reason: 'drink-started' }))
+          return saved
+        },
       })
-      ctx.afterCommit(trx, () => counts.cancelRefused.inc({ reason: 'drink-started' }))
+      if (outcome.kind === 'raced') throw new Error(`order ${event.orderId} changed meanwhile`)
     },
     async PaymentCanceled(trx, event) {
       if (!(await markRefunded(trx, event.orderId))) return

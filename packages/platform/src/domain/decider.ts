@@ -17,9 +17,8 @@ export interface Rejected<Rejection = string> {
 
 export const rejected = <Rejection>(reason: Rejection): Rejected<Rejection> => ({ rejected: reason })
 
-export const isRejected = <Event, Rejection>(
-  decision: readonly Event[] | Rejected<Rejection>,
-): decision is Rejected<Rejection> => !Array.isArray(decision)
+export const isRejected = <T, Rejection>(outcome: T | Rejected<Rejection>): outcome is Rejected<Rejection> =>
+  typeof outcome === 'object' && outcome !== null && Object.hasOwn(outcome, 'rejected')
 
 /** What a command makes of a state, nothing saved: the events, and the state they lead to. */
 export function decideAndEvolve<State, Command, Event, Rejection>(
