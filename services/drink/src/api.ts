@@ -4,17 +4,19 @@ import {
   type HttpApp,
   HttpProblem,
   halCollection,
+  handleCommand,
   notFound,
   ProblemSchema,
   perService,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import { type Drink, decide } from './domain.ts'
-import { drinkFeeds, liveRoutes } from './live.ts'
+import { type Drink, drinkDecider } from './domain.ts'
+import { savingTicket } from './handlers.ts'
+import { liveRoutes } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
 import { staffCheck } from './staff.ts'
-import { type DrinkTables, findByOrderId, findDrink, listDrinks, saveDrink } from './store.ts'
+import { type DrinkTables, findByOrderId, findDrink, listDrinks } from './store.ts'
 import { drinkView } from './views.ts'
 
 const Status = Type.Union([
@@ -50,7 +52,6 @@ export const staffOf = perService((ctx: ServiceContext<DrinkTables, DrinkSetting
 )
 
 export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>) {
-  const feeds = drinkFeeds(ctx)
   const view = (drink: Drink) => drinkView(drink, ctx.access.open ? 'whole' : 'masked')
   liveRoutes(app, ctx, staffOf(ctx))
 
@@ -132,18 +133,22 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
       },
     },
     async (request) => {
-      const changed = await ctx.transaction(async (trx) => {
-        const drink = await findDrink(trx, request.params.id)
-        if (!drink) throw notFound('drink', request.params.id)
-        const decision = decide(drink, { type: 'Advance', to: request.body.status, at: ctx.now() })
-        if (!decision.ok) throw new HttpProblem(409, 'invalid-transition', decision.reason)
-        if (!(await saveDrink(trx, decision.drink, drink.status))) {
-          throw new HttpProblem(409, 'invalid-transition', `drink ${drink.id} changed meanwhile; reload it`)
-        }
-        await ctx.emit(trx, decision.events)
-        ctx.afterCommit(trx, feeds.changed)
-        return decision.drink
+      const { id } = request.params
+      const outcome = await handleCommand(ctx, {
+        decider: drinkDecider,
+        command: { type: 'Advance', to: request.body.status, at: ctx.now() },
+        async load(trx) {
+          const drink = await findDrink(trx, id)
+          if (!drink) throw notFound('drink', id)
+          return drink
+        },
+        save: savingTicket(ctx),
       })
+      if (outcome.kind === 'rejected') throw new HttpProblem(409, 'invalid-transition', outcome.reason)
+      if (outcome.kind === 'raced' || !outcome.state) {
+        throw new HttpProblem(409, 'invalid-transition', `drink ${id} changed meanwhile; reload it`)
+      }
+      const changed = { ...outcome.state, id }
       return view(changed)
     },
   )

@@ -1,29 +1,27 @@
-import type { EventHandlers, ServiceContext, ServiceTrx } from '@cafeteria/platform'
-import { canceledTicketFor, type DrinkCommand, decide, ticketFor } from './domain.ts'
+import { type EventHandlers, handleCommand, type ServiceContext, type ServiceTrx } from '@cafeteria/platform'
+import {
+  canceledTicketFor,
+  type Drink,
+  type DrinkCommand,
+  drinkDecider,
+  type Ticket,
+  ticketFor,
+} from './domain.ts'
 import { drinkFeeds } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
-import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
+import { type DrinkTables, findByOrderId, saveTicket } from './store.ts'
 
 type Context = ServiceContext<DrinkTables, DrinkSettings>
 
 export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
   async Ordered(trx, event) {
-    if (await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))) {
-      ctx.afterCommit(trx, drinkFeeds(ctx).changed)
-    }
+    await applyToTicket(ctx, trx, event.orderId, { type: 'Open', ticket: ticketFor(event, ctx.now()) })
   },
   async OrderCanceled(trx, event) {
     // The cancel may overtake the order: a ticket cancelled from the start makes the late
     // Ordered create nothing, and the cancel succeeds since nothing was started.
-    const ticket = canceledTicketFor(event, ctx.now())
-    if (await createTicket(trx, ctx.dialect, ticket)) {
-      const { phoneNumber, productName, qty } = ticket
-      await ctx.emit(trx, [
-        { type: 'DrinkCanceled', orderId: event.orderId, data: { phoneNumber, productName, qty } },
-      ])
-      return
-    }
-    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel', at: ctx.now() })
+    const at = ctx.now()
+    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel', at, ticket: canceledTicketFor(event, at) })
   },
 })
 
@@ -31,25 +29,29 @@ export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
  * Decides on the order's ticket and saves the outcome only over the state it was decided from:
  * if the barista changed the ticket meanwhile, decide again on the new state.
  */
-export async function applyToTicket(
+async function applyToTicket(
   ctx: Context,
   trx: ServiceTrx<DrinkTables>,
   orderId: number,
   command: DrinkCommand,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const [drink] = await findByOrderId(trx, orderId)
-    if (!drink) throw new Error(`order ${orderId} has no ticket`)
-    const decision = decide(drink, command)
-    if (!decision.ok) return
-    if (
-      decision.drink === drink ||
-      (await saveDrink(trx, decision.drink, drink.status, drink.cancelRefused))
-    ) {
-      await ctx.emit(trx, decision.events)
-      if (decision.drink !== drink) ctx.afterCommit(trx, drinkFeeds(ctx).changed)
-      return
-    }
-  }
-  throw new Error(`ticket of order ${orderId} kept changing; retrying the event`)
+  const outcome = await handleCommand(ctx, {
+    trx,
+    decider: drinkDecider,
+    command,
+    load: async (trx) => (await findByOrderId(trx, orderId))[0],
+    save: savingTicket(ctx),
+    attempts: 5,
+  })
+  if (outcome.kind === 'raced')
+    throw new Error(`ticket of order ${orderId} kept changing; retrying the event`)
 }
+
+/** Saves a decided ticket (see `saveTicket`); the barista's board hears of it once it committed. */
+export const savingTicket =
+  (ctx: Context) =>
+  async (trx: ServiceTrx<DrinkTables>, ticket: Ticket | undefined, loaded: Drink | undefined) => {
+    const saved = await saveTicket(trx, ctx.dialect, ticket, loaded)
+    if (saved) ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+    return saved
+  }
