@@ -4,14 +4,16 @@ import {
   type HttpApp,
   HttpProblem,
   halCollection,
+  handleCommand,
   mayView,
   notFound,
   ProblemSchema,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import { approvedEvents, decidePay, type Payment } from './domain.ts'
-import { findByOrderId, findPayment, insertPaymentIfAbsent, type PaymentTables } from './store.ts'
+import type { Payment } from './domain.ts'
+import { paymentSteps } from './handlers.ts'
+import { findByOrderId, findPayment, type PaymentTables } from './store.ts'
 
 const PaymentView = Type.Object({
   id: Type.Integer(),
@@ -52,28 +54,16 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
       },
     },
     async (request, reply) => {
-      const command = { type: 'Pay' as const, ...request.body }
-      const attempt = () =>
-        ctx.transaction(async (trx) => {
-          const decision = decidePay(command, await findByOrderId(trx, command.orderId))
-          if (decision.kind !== 'approve') return decision
-          const payment = await insertPaymentIfAbsent(trx, ctx.dialect, {
-            orderId: command.orderId,
-            phoneNumber: command.phoneNumber,
-            amt: command.amt,
-            status: 'PaymentApproved',
-            createTime: ctx.now(),
-          })
-          // Another request for the order (a retry, or a void) committed first: decide again.
-          if (!payment) return { kind: 'raced' as const }
-          await ctx.emit(trx, approvedEvents(payment))
-          return { kind: 'approved' as const, payment }
-        })
-      let result = await attempt()
-      for (let i = 0; result.kind === 'raced' && i < 3; i++) result = await attempt()
-      if (result.kind === 'raced') throw new Error(`payment for order ${command.orderId} kept racing`)
-      if (result.kind === 'conflict') throw new HttpProblem(409, 'payment-conflict', result.reason)
-      return reply.code(result.kind === 'approved' ? 201 : 200).send(view(result.payment))
+      const { orderId } = request.body
+      const outcome = await handleCommand(ctx, {
+        ...paymentSteps(ctx, orderId, { type: 'Pay', ...request.body, at: ctx.now() }),
+        // Another request for the order (a retry, or a void) committed first: decide again.
+        attempts: 4,
+      })
+      if (outcome.kind === 'raced') throw new Error(`payment for order ${orderId} kept racing`)
+      if (outcome.kind === 'rejected') throw new HttpProblem(409, 'payment-conflict', outcome.reason)
+      if (!outcome.state) throw new Error(`order ${orderId} was neither paid nor found paid`)
+      return reply.code(outcome.events.length > 0 ? 201 : 200).send(view(outcome.state))
     },
   )
 
