@@ -14,7 +14,7 @@ import {
   searchedPhone,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import type { PointEntry } from './domain.ts'
+import type { PointEntry, PointRefusal } from './domain.ts'
 import { retryTransient, runCommand } from './ledger.ts'
 import { liveRoutes } from './live.ts'
 import type { PointSettings } from './settings.ts'
@@ -77,6 +77,12 @@ const historyView = (e: PointEntry) => ({
   createTime: e.createTime.toISOString(),
 })
 
+function refusal(reason: PointRefusal): HttpProblem {
+  return reason.kind === 'not-enough'
+    ? new HttpProblem(409, 'point-not-enough', 'Point is not enough.')
+    : new HttpProblem(409, 'point-conflict', reason.reason)
+}
+
 function phoneNumberOf(raw: string, where: 'body'): string {
   const phoneNumber = normalizePhoneNumber(raw)
   if (!phoneNumber) throw invalidInput(where, [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
@@ -105,22 +111,13 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
       const entry = await retryTransient(() =>
         ctx.transaction(async (trx) => {
           const outcome = await runCommand(ctx, trx, command)
-          switch (outcome.kind) {
-            case 'recorded':
-            case 'already-done':
-              return outcome.entry
-            // Thrown inside the transaction, so a refusal leaves nothing behind, not even a new balance row.
-            case 'not-enough':
-              throw new HttpProblem(409, 'point-not-enough', 'Point is not enough.')
-            case 'conflict':
-              throw new HttpProblem(409, 'point-conflict', outcome.reason)
-            case 'nothing':
-              throw new Error('a deduction always decides something')
-            default: {
-              const _exhaustive: never = outcome
-              throw new Error(`unknown outcome ${JSON.stringify(_exhaustive)}`)
-            }
-          }
+          // Thrown inside the transaction, so a refusal leaves nothing behind, not even a new balance row.
+          if (outcome.kind === 'rejected') throw refusal(outcome.reason)
+          // The balance's conditional change refused it: it no longer covered the deduction.
+          if (outcome.kind === 'raced') throw refusal({ kind: 'not-enough' })
+          const entry = outcome.kind === 'done' && outcome.state?.ledger.Cancel
+          if (!entry) throw new Error('a deduction always decides something')
+          return entry
         }),
       )
       return {
