@@ -1,5 +1,6 @@
 import { EntityId } from '@cafeteria/contracts'
 import {
+  byId,
   HalCollectionSchema,
   type HttpApp,
   HttpProblem,
@@ -8,6 +9,7 @@ import {
   notFound,
   ProblemSchema,
   perService,
+  readRoutes,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
@@ -81,36 +83,16 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
     },
   )
 
-  app.get(
-    '/drinks/:id',
-    {
-      config: { access: 'staff' },
-      schema: {
-        summary: 'One drink ticket',
-        params: Type.Object({ id: Id }),
-        response: { 200: DrinkView, 400: ProblemSchema, 404: ProblemSchema, ...StaffProblems },
-      },
+  readRoutes(app, 'drinks', {
+    schema: DrinkView,
+    view,
+    access: 'staff',
+    problems: StaffProblems,
+    one: { summary: 'One drink ticket', what: 'drink', find: (id) => findDrink(ctx.db, id) },
+    search: {
+      findByOrderId: byId("An order's drink tickets", 'orderId', (orderId) => findByOrderId(ctx.db, orderId)),
     },
-    async (request) => {
-      const drink = await findDrink(ctx.db, request.params.id)
-      if (!drink) throw notFound('drink', request.params.id)
-      return view(drink)
-    },
-  )
-
-  app.get(
-    '/drinks/search/findByOrderId',
-    {
-      config: { access: 'staff' },
-      schema: {
-        summary: "An order's drink tickets",
-        querystring: Type.Object({ orderId: Id }),
-        response: { 200: Drinks, 400: ProblemSchema, ...StaffProblems },
-      },
-    },
-    async (request) =>
-      halCollection('drinks', (await findByOrderId(ctx.db, request.query.orderId)).map(view), request.url),
-  )
+  })
 
   app.patch(
     '/drinks/:id',

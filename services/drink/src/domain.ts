@@ -53,6 +53,12 @@ const next: Partial<Record<DrinkStatus, DrinkStatus>> = { PaymentApproved: 'Rece
 
 const about = (d: Ticket) => ({ phoneNumber: d.phoneNumber, productName: d.productName, qty: d.qty })
 
+export const drinkDecider: Decider<TicketState, DrinkCommand, DrinkEvent> = {
+  initialState: () => undefined,
+  decide,
+  evolve,
+}
+
 function decide(command: DrinkCommand, drink: TicketState): readonly DrinkEvent[] | Rejected {
   switch (command.type) {
     case 'Open':
@@ -129,12 +135,6 @@ function evolve(drink: TicketState, event: DrinkEvent): TicketState {
       throw new Error(`unknown event ${JSON.stringify(exhaustive)}`)
     }
   }
-}
-
-export const drinkDecider: Decider<TicketState, DrinkCommand, DrinkEvent> = {
-  initialState: () => undefined,
-  decide,
-  evolve,
 }
 
 /** A paid order becomes a waiting ticket, with everything the barista needs from the one event. */

@@ -9,7 +9,7 @@ import {
 } from './domain.ts'
 import { drinkFeeds } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
-import { type DrinkTables, findByOrderId, saveTicket } from './store.ts'
+import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
 
 type Context = ServiceContext<DrinkTables, DrinkSettings>
 
@@ -47,11 +47,20 @@ async function applyToTicket(
     throw new Error(`ticket of order ${orderId} kept changing; retrying the event`)
 }
 
-/** Saves a decided ticket (see `saveTicket`); the barista's board hears of it once it committed. */
+/**
+ * Saves a decided ticket: the order's first, unless it has one already, or over the ticket it was
+ * decided from; undefined if someone else got there first. The barista's board hears of it once
+ * it committed.
+ */
 export const savingTicket =
   (ctx: Context) =>
   async (trx: ServiceTrx<DrinkTables>, ticket: Ticket | undefined, loaded: Drink | undefined) => {
-    const saved = await saveTicket(trx, ctx.dialect, ticket, loaded)
-    if (saved) ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+    if (!ticket) throw new Error('a decided ticket is never nothing')
+    const saved = loaded ? { ...ticket, id: loaded.id } : ticket
+    const won = loaded
+      ? await saveDrink(trx, { ...ticket, id: loaded.id }, loaded.status, loaded.cancelRefused)
+      : await createTicket(trx, ctx.dialect, ticket)
+    if (!won) return undefined
+    ctx.afterCommit(trx, drinkFeeds(ctx).changed)
     return saved
   }

@@ -1,6 +1,6 @@
 import { type Dialect, insertIfAbsent, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
-import type { Drink, DrinkStatus, Ticket } from './domain.ts'
+import type { Drink, DrinkStatus } from './domain.ts'
 
 export interface DrinkTables {
   drink: {
@@ -83,22 +83,6 @@ export async function saveDrink(
     .where('cancel_refused', '=', expectedCancelRefused)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
-}
-
-/**
- * The save loop's step: the order's ticket, opened unless it has one already, or saved over the
- * ticket it was decided from; undefined if someone else got there first.
- */
-export async function saveTicket(
-  db: Db,
-  dialect: Dialect,
-  ticket: Ticket | undefined,
-  loaded: Drink | undefined,
-): Promise<Ticket | undefined> {
-  if (!ticket) throw new Error('a decided ticket is never nothing')
-  if (!loaded) return (await createTicket(db, dialect, ticket)) ? ticket : undefined
-  const saved = { ...ticket, id: loaded.id }
-  return (await saveDrink(db, saved, loaded.status, loaded.cancelRefused)) ? saved : undefined
 }
 
 /** Tickets oldest first, optionally of one status: the barista's queue. */

@@ -60,6 +60,12 @@ export type OrderEvent =
 /** An order exists from the moment it is recorded as Pending; no command makes one. */
 type OrderState = Order | undefined
 
+export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = {
+  initialState: () => undefined,
+  decide,
+  evolve,
+}
+
 function decide(command: OrderCommand, order: OrderState): readonly OrderEvent[] | Rejected {
   if (!order) return rejected('no such order')
   switch (command.type) {
@@ -110,10 +116,4 @@ function evolve(order: OrderState, event: OrderEvent): OrderState {
       throw new Error(`unknown event ${JSON.stringify(exhaustive)}`)
     }
   }
-}
-
-export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = {
-  initialState: () => undefined,
-  decide,
-  evolve,
 }

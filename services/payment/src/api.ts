@@ -1,13 +1,10 @@
-import { EntityId } from '@cafeteria/contracts'
 import {
-  HalCollectionSchema,
+  byId,
   type HttpApp,
   HttpProblem,
-  halCollection,
   handleCommand,
-  mayView,
-  notFound,
   ProblemSchema,
+  readRoutes,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
@@ -23,7 +20,6 @@ const PaymentView = Type.Object({
   status: Type.String(),
   createTime: Type.String({ format: 'date-time' }),
 })
-const PaymentCollection = HalCollectionSchema('payments', PaymentView)
 
 const view = (p: Payment) => ({
   id: p.id,
@@ -40,7 +36,6 @@ const PayBody = Type.Object({
   phoneNumber: Type.String({ pattern: '^01[0-9]{8,9}$' }),
   amt: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
 })
-const Id = EntityId
 
 export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, unknown>) {
   app.post(
@@ -67,37 +62,15 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
     },
   )
 
-  app.get(
-    '/payments/:id',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: 'One payment',
-        params: Type.Object({ id: Id }),
-        response: { 200: PaymentView, 404: ProblemSchema },
-      },
+  readRoutes(app, 'payments', {
+    schema: PaymentView,
+    view,
+    one: { summary: 'One payment', what: 'payment', find: (id) => findPayment(ctx.db, id) },
+    search: {
+      findByOrderId: byId("An order's payments", 'orderId', async (orderId) => {
+        const payment = await findByOrderId(ctx.db, orderId)
+        return payment ? [payment] : []
+      }),
     },
-    async (request) => {
-      const payment = await findPayment(ctx.db, request.params.id)
-      if (!payment || !mayView(request, payment.phoneNumber)) throw notFound('payment', request.params.id)
-      return view(payment)
-    },
-  )
-
-  app.get(
-    '/payments/search/findByOrderId',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "An order's payments",
-        querystring: Type.Object({ orderId: Id }),
-        response: { 200: PaymentCollection },
-      },
-    },
-    async (request) => {
-      const payment = await findByOrderId(ctx.db, request.query.orderId)
-      const shown = payment && mayView(request, payment.phoneNumber) ? [view(payment)] : []
-      return halCollection('payments', shown, request.url)
-    },
-  )
+  })
 }

@@ -96,12 +96,6 @@ function evolve(payment: PaymentState, event: PaymentEvent): PaymentState {
   }
 }
 
-export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent> = {
-  initialState: () => undefined,
-  decide,
-  evolve,
-}
-
 /** The contract events that announce a saved payment: its id, phone and amount. */
 export const announce = (events: readonly PaymentEvent[], payment: Payment): NewEvent[] =>
   events.flatMap((event) =>
@@ -115,3 +109,9 @@ export const announce = (events: readonly PaymentEvent[], payment: Payment): New
           },
         ],
   )
+
+export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent> = {
+  initialState: () => undefined,
+  decide,
+  evolve,
+}

@@ -1,17 +1,13 @@
 import { EntityId, normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
 import {
-  ByPhoneNumberQuery,
-  HalCollectionSchema,
+  byId,
+  byPhoneNumber,
   type HttpApp,
   HttpProblem,
-  type HttpRequest,
-  halCollection,
   invalidInput,
-  mayView,
-  notFound,
   ProblemSchema,
+  readRoutes,
   type ServiceContext,
-  searchedPhone,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
 import type { PointEntry, PointRefusal } from './domain.ts'
@@ -44,8 +40,6 @@ const PointHistoryView = Type.Object({
   type: Type.Union([Type.Literal('Order'), Type.Literal('Cancel'), Type.Literal('Restore')]),
   createTime: Type.String({ format: 'date-time' }),
 })
-const Points = HalCollectionSchema('points', PointView)
-const PointHistories = HalCollectionSchema('pointHistories', PointHistoryView)
 
 // The caller is the order service; it sends the order as it was placed.
 const CancelPointBody = Type.Object({
@@ -129,103 +123,37 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
     },
   )
 
-  app.get(
-    '/points/:id',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "One phone number's point balance",
-        params: Type.Object({ id: Id }),
-        response: { 200: PointView, 404: ProblemSchema },
-      },
+  readRoutes(app, 'points', {
+    schema: PointView,
+    view: pointView,
+    one: {
+      summary: "One phone number's point balance",
+      what: 'point',
+      find: (id) => findBalance(ctx.db, id),
     },
-    async (request) => {
-      const balance = await findBalance(ctx.db, request.params.id)
-      if (!balance || !mayView(request, balance.phoneNumber)) throw notFound('point', request.params.id)
-      return pointView(balance)
+    search: {
+      findByPhoneNumber: byPhoneNumber(
+        "A phone number's point balance (empty before its first order)",
+        (phoneNumber) => findBalances(ctx.db, phoneNumber),
+      ),
     },
-  )
+  })
 
-  app.get(
-    '/points/search/findByPhoneNumber',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "A phone number's point balance (empty before its first order)",
-        querystring: ByPhoneNumberQuery,
-        response: { 200: Points, 400: ProblemSchema },
-      },
+  readRoutes(app, 'pointHistories', {
+    schema: PointHistoryView,
+    view: historyView,
+    one: { summary: 'One point history entry', what: 'point history', find: (id) => findEntry(ctx.db, id) },
+    search: {
+      findByPhoneNumberOrderByCreateTime: byPhoneNumber(
+        "A phone number's point history, oldest first",
+        (phoneNumber) => findByPhoneNumber(ctx.db, phoneNumber),
+      ),
+      findByOrderId: byId("An order's point history, oldest first", 'orderId', (orderId) =>
+        findByOrderId(ctx.db, orderId),
+      ),
+      findByPaymentId: byId("A payment's point history, oldest first", 'paymentId', (paymentId) =>
+        findByPaymentId(ctx.db, paymentId),
+      ),
     },
-    async (request) => {
-      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
-      const balances = phoneNumber === null ? [] : await findBalances(ctx.db, phoneNumber)
-      return halCollection('points', balances.map(pointView), request.url)
-    },
-  )
-
-  app.get(
-    '/pointHistories/:id',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: 'One point history entry',
-        params: Type.Object({ id: Id }),
-        response: { 200: PointHistoryView, 404: ProblemSchema },
-      },
-    },
-    async (request) => {
-      const entry = await findEntry(ctx.db, request.params.id)
-      if (!entry || !mayView(request, entry.phoneNumber)) throw notFound('point history', request.params.id)
-      return historyView(entry)
-    },
-  )
-
-  const histories = (request: HttpRequest, entries: PointEntry[]) =>
-    halCollection(
-      'pointHistories',
-      entries.filter((e) => mayView(request, e.phoneNumber)).map(historyView),
-      request.url,
-    )
-
-  app.get(
-    '/pointHistories/search/findByPhoneNumberOrderByCreateTime',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "A phone number's point history, oldest first",
-        querystring: ByPhoneNumberQuery,
-        response: { 200: PointHistories, 400: ProblemSchema },
-      },
-    },
-    async (request) => {
-      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
-      return histories(request, phoneNumber === null ? [] : await findByPhoneNumber(ctx.db, phoneNumber))
-    },
-  )
-
-  app.get(
-    '/pointHistories/search/findByOrderId',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "An order's point history, oldest first",
-        querystring: Type.Object({ orderId: Id }),
-        response: { 200: PointHistories, 400: ProblemSchema },
-      },
-    },
-    async (request) => histories(request, await findByOrderId(ctx.db, request.query.orderId)),
-  )
-
-  app.get(
-    '/pointHistories/search/findByPaymentId',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "A payment's point history, oldest first",
-        querystring: Type.Object({ paymentId: Id }),
-        response: { 200: PointHistories, 400: ProblemSchema },
-      },
-    },
-    async (request) => histories(request, await findByPaymentId(ctx.db, request.query.paymentId)),
-  )
+  })
 }

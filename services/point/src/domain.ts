@@ -184,6 +184,12 @@ export type PointEvent =
   | (Extract<NewEvent, { type: (typeof eventType)[EntryKind] }> & { readonly entry: DecidedEntry })
   | { readonly type: 'EntryNettedOut'; readonly orderId: number; readonly entry: DecidedEntry }
 
+export const pointDecider: Decider<PointState, PointCommand, PointEvent, PointRefusal> = {
+  initialState: () => ({ ledger: {}, balance: 0 }),
+  decide,
+  evolve,
+}
+
 function decide(
   command: PointCommand,
   { ledger, balance }: PointState,
@@ -209,13 +215,6 @@ function decide(
   }
 }
 
-const evolve = ({ ledger }: PointState, { entry }: PointEvent): PointState => ({
-  ledger: { ...ledger, [entry.kind]: entry },
-  balance: entry.totalPoint,
-})
-
-export const pointDecider: Decider<PointState, PointCommand, PointEvent, PointRefusal> = {
-  initialState: () => ({ ledger: {}, balance: 0 }),
-  decide,
-  evolve,
+function evolve({ ledger }: PointState, { entry }: PointEvent): PointState {
+  return { ledger: { ...ledger, [entry.kind]: entry }, balance: entry.totalPoint }
 }
