@@ -80,6 +80,7 @@ function decide(command: DrinkCommand, drink: TicketState): readonly DrinkEvent[
     }
   }
 }
+
 function decideCancel(drink: Ticket, at: Date): readonly DrinkEvent[] {
   switch (drink.status) {
     case 'PaymentApproved':
