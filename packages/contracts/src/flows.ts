@@ -2,7 +2,7 @@ import type { EventType } from './events.ts'
 
 /**
  * Who emits each event and who reacts to it: the map of the sagas, which no single service's code
- * shows (the cancel saga alone spans five files in four services). Typed over the contracts, so
+ * shows (the cancel saga alone runs through five services). Typed over the contracts, so
  * an event type or a service that does not exist does not compile; `apps/cafe/src/flows.test.ts`
  * holds it against what each service declares it emits and handles, and the README's event table
  * is written from it (`npm run docs:flows`).
