@@ -9,6 +9,9 @@ import { type CustomercenterSettings, customercenterSettings } from './settings.
 import { signInRoutes } from './sign-in-api.ts'
 import type { CustomercenterTables } from './store.ts'
 
+// What it handles (it emits nothing), held against the contracts' flows table.
+export { customercenterConsumes } from './handlers.ts'
+
 export type { CustomercenterSettings } from './settings.ts'
 
 /** One notifier per running service: the order messages and the sign-in codes go the same way. */

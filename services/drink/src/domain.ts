@@ -1,4 +1,13 @@
-import type { EventOf, NewEvent } from '@cafeteria/contracts'
+import type { EventOf, EventType, NewEventOf } from '@cafeteria/contracts'
+
+/** What the drink service emits: all its deciders may return, and the flows table's producers. */
+export const drinkEmits = [
+  'DrinkCanceled',
+  'CancelFailed',
+  'Receipted',
+  'Made',
+] as const satisfies readonly EventType[]
+export type DrinkEmitted = NewEventOf<(typeof drinkEmits)[number]>
 
 /**
  * A drink ticket, as the barista sees it. `PaymentApproved` is the original's name for a ticket
@@ -31,7 +40,7 @@ export type DrinkCommand =
   | { readonly type: 'Cancel'; readonly at: Date }
 
 export type Decision =
-  | { readonly ok: true; readonly drink: Drink; readonly events: readonly NewEvent[] }
+  | { readonly ok: true; readonly drink: Drink; readonly events: readonly DrinkEmitted[] }
   | { readonly ok: false; readonly reason: string }
 
 /** The barista's workflow: which status may follow which. */

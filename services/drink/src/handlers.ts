@@ -1,12 +1,18 @@
-import type { EventHandlers, ServiceContext, ServiceTrx } from '@cafeteria/platform'
-import { canceledTicketFor, type DrinkCommand, decide, ticketFor } from './domain.ts'
+import type { EventType } from '@cafeteria/contracts'
+import type { EventHandlersFor, ServiceContext, ServiceTrx } from '@cafeteria/platform'
+import { canceledTicketFor, type DrinkCommand, type DrinkEmitted, decide, ticketFor } from './domain.ts'
 import { drinkFeeds } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
 import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
 
 type Context = ServiceContext<DrinkTables, DrinkSettings>
 
-export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
+/** What the drink service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const drinkConsumes = ['Ordered', 'OrderCanceled'] as const satisfies readonly EventType[]
+
+export const drinkHandlers = (
+  ctx: Context,
+): EventHandlersFor<DrinkTables, (typeof drinkConsumes)[number]> => ({
   async Ordered(trx, event) {
     if (await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))) {
       ctx.afterCommit(trx, drinkFeeds(ctx).changed)
@@ -20,7 +26,7 @@ export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
       const { phoneNumber, productName, qty } = ticket
       await ctx.emit(trx, [
         { type: 'DrinkCanceled', orderId: event.orderId, data: { phoneNumber, productName, qty } },
-      ])
+      ] satisfies DrinkEmitted[])
       return
     }
     await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel', at: ctx.now() })

@@ -1,4 +1,12 @@
-import type { NewEvent } from '@cafeteria/contracts'
+import type { EventType, NewEventOf } from '@cafeteria/contracts'
+
+/** What the order service emits: all its deciders may return, and the flows table's producers. */
+export const orderEmits = [
+  'Ordered',
+  'OrderRejected',
+  'OrderCanceled',
+] as const satisfies readonly EventType[]
+export type OrderEmitted = NewEventOf<(typeof orderEmits)[number]>
 
 /**
  * An order exists for the customer only once it is paid. It is recorded as `Pending` first, so
@@ -38,7 +46,7 @@ export type OrderCommand =
 export type RejectReason = 'payment-unavailable' | 'payment-refused' | 'abandoned'
 
 export type Decision =
-  | { readonly ok: true; readonly order: Order; readonly events: readonly NewEvent[] }
+  | { readonly ok: true; readonly order: Order; readonly events: readonly OrderEmitted[] }
   | { readonly ok: false; readonly reason: string }
 
 export const isVisible = (order: Order): boolean =>

@@ -1,13 +1,17 @@
-import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
+import type { EventType } from '@cafeteria/contracts'
+import type { EventHandlersFor, ServiceContext } from '@cafeteria/platform'
 import { decide } from './domain.ts'
 import { orderMetrics } from './metrics.ts'
 import type { OrderSettings } from './settings.ts'
 import { appendHistory, findOrder, markRefunded, type OrderTables, saveOrder } from './store.ts'
 
+/** What the order service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const orderConsumes = ['CancelFailed', 'PaymentCanceled'] as const satisfies readonly EventType[]
+
 /** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
 export const orderHandlers = (
   ctx: ServiceContext<OrderTables, OrderSettings>,
-): EventHandlers<OrderTables> => {
+): EventHandlersFor<OrderTables, (typeof orderConsumes)[number]> => {
   const counts = orderMetrics(ctx.metrics)
   return {
     async CancelFailed(trx, event) {

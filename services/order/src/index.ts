@@ -8,6 +8,10 @@ import { type OrderSettings, orderSettings } from './settings.ts'
 import type { OrderTables } from './store.ts'
 import { startUpkeep } from './upkeep.ts'
 
+// What it emits and handles, held against the contracts' flows table.
+export { orderEmits } from './domain.ts'
+export { orderConsumes } from './handlers.ts'
+
 export type OrderContext = ServiceContext<OrderTables, OrderSettings>
 
 export const orderService: ServiceDefinition<OrderTables, OrderSettings> = {

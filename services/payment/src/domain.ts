@@ -1,4 +1,12 @@
-import type { NewEvent } from '@cafeteria/contracts'
+import type { EventType, NewEventOf } from '@cafeteria/contracts'
+
+/** What the payment service emits: all its deciders may return, and the flows table's producers. */
+export const paymentEmits = [
+  'PaymentApproved',
+  'PaymentVoided',
+  'PaymentCanceled',
+] as const satisfies readonly EventType[]
+export type PaymentEmitted = NewEventOf<(typeof paymentEmits)[number]>
 
 /**
  * `PaymentVoided`: the order was rejected (the customer was told it failed), so a payment that
@@ -40,7 +48,7 @@ export function decidePay(command: PayCommand, existing: Payment | undefined): P
   return { kind: 'already-paid', payment: existing }
 }
 
-export const approvedEvents = (payment: Payment): NewEvent[] => [
+export const approvedEvents = (payment: Payment): PaymentEmitted[] => [
   {
     type: 'PaymentApproved',
     orderId: payment.orderId,
@@ -51,7 +59,7 @@ export const approvedEvents = (payment: Payment): NewEvent[] => [
 /** A cancelled drink refunds its order's payment, once. */
 export function decideRefund(
   payment: Payment | undefined,
-): { refunded: Payment; events: NewEvent[] } | undefined {
+): { refunded: Payment; events: PaymentEmitted[] } | undefined {
   if (payment?.status !== 'PaymentApproved') return undefined
   const refunded: Payment = { ...payment, status: 'PaymentCanceled' }
   return {
@@ -68,7 +76,7 @@ export function decideRefund(
 
 export type VoidDecision =
   /** A payment went through for an order the customer was told failed: take it back. */
-  | { readonly kind: 'void'; readonly voided: Payment; readonly events: NewEvent[] }
+  | { readonly kind: 'void'; readonly voided: Payment; readonly events: PaymentEmitted[] }
   /** No payment yet: leave a voided row so the late payment is refused when it arrives. */
   | { readonly kind: 'refuse-ahead' }
   | { readonly kind: 'nothing' }

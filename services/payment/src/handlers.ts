@@ -1,10 +1,14 @@
-import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
+import type { EventType } from '@cafeteria/contracts'
+import type { EventHandlersFor, ServiceContext } from '@cafeteria/platform'
 import { decideRefund, decideVoid } from './domain.ts'
 import { findByOrderId, insertPaymentIfAbsent, type PaymentTables, saveStatus } from './store.ts'
 
+/** What the payment service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const paymentConsumes = ['DrinkCanceled', 'OrderRejected'] as const satisfies readonly EventType[]
+
 export const paymentHandlers = (
   ctx: ServiceContext<PaymentTables, unknown>,
-): EventHandlers<PaymentTables> => ({
+): EventHandlersFor<PaymentTables, (typeof paymentConsumes)[number]> => ({
   async DrinkCanceled(trx, event) {
     const payment = await findByOrderId(trx, event.orderId)
     const refund = decideRefund(payment)

@@ -1,4 +1,12 @@
-import type { NewEvent } from '@cafeteria/contracts'
+import type { EventType, NewEventOf } from '@cafeteria/contracts'
+
+/** What the point service emits: all its deciders may return, and the flows table's producers. */
+export const pointEmits = [
+  'PointsAccrued',
+  'PointsDeducted',
+  'PointsRestored',
+] as const satisfies readonly EventType[]
+export type PointEmitted = NewEventOf<(typeof pointEmits)[number]>
 
 /**
  * Points are a ledger per phone number. Each order has at most one entry of each kind: `Order`
@@ -153,7 +161,7 @@ function decideRestore(command: RestorePoints, { Cancel, Restore }: OrderLedger)
 const eventType = { Order: 'PointsAccrued', Cancel: 'PointsDeducted', Restore: 'PointsRestored' } as const
 
 /** What a recorded entry announces: how many points moved and the balance after. */
-export const recordedEvents = (entry: PointEntry): NewEvent[] => [
+export const recordedEvents = (entry: PointEntry): PointEmitted[] => [
   {
     type: eventType[entry.kind],
     orderId: entry.orderId,

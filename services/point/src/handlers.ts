@@ -1,4 +1,5 @@
-import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
+import type { EventType } from '@cafeteria/contracts'
+import type { EventHandlersFor, ServiceContext } from '@cafeteria/platform'
 import { type Outcome, runCommand } from './ledger.ts'
 import type { PointSettings } from './settings.ts'
 import type { PointTables } from './store.ts'
@@ -8,9 +9,12 @@ function expectConsistent(outcome: Outcome, what: string) {
   if (outcome.kind === 'conflict') throw new Error(`${what}: ${outcome.reason}`)
 }
 
+/** What the point service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const pointConsumes = ['Ordered', 'CancelFailed'] as const satisfies readonly EventType[]
+
 export const pointHandlers = (
   ctx: ServiceContext<PointTables, PointSettings>,
-): EventHandlers<PointTables> => ({
+): EventHandlersFor<PointTables, (typeof pointConsumes)[number]> => ({
   async Ordered(trx, event) {
     const outcome = await runCommand(ctx, trx, {
       type: 'AccruePoints',
