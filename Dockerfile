@@ -28,6 +28,7 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM deps AS web
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --include=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/build-output.ts ./scripts/
 COPY apps/web ./apps/web
 RUN node apps/web/build.ts --force
 
