@@ -19,6 +19,8 @@ COPY services/payment/package.json services/payment/
 COPY services/point/package.json services/point/
 COPY apps/cafe/package.json apps/cafe/
 COPY apps/web/package.json apps/web/
+# Not apps/bench: `cafe bench` runs from a checkout, and .dockerignore leaves it and so its load
+# generator out of the image.
 # No install scripts run: no production dependency has one (the `node` development pin does; the
 # image brings its own Node).
 RUN --mount=type=cache,target=/root/.npm \

@@ -22,9 +22,9 @@ const entryPoints = {
 
 /**
  * Loaded from node_modules as they are: what serves files from its own directory, optional
- * native add-ons, and what only the benchmark and the build use.
+ * native add-ons, and what only the build and `cafe bench` (a workspace of its own) use.
  */
-const external = ['@fastify/swagger-ui', '@fastify/static', 'pg-native', 'autocannon', 'esbuild']
+const external = ['@fastify/swagger-ui', '@fastify/static', 'pg-native', '@cafeteria/bench', 'esbuild']
 
 const sourceDirs = ['apps/cafe/src', 'apps/web/index.ts', 'packages', 'services']
 
