@@ -16,7 +16,7 @@ export function fingerprint(): string {
     .filter((f) => f.isFile() && !f.name.endsWith('.test.ts'))
     .map((f) => join(f.parentPath, f.name))
     .sort()
-  const versions = ['preact', 'esbuild'].flatMap((name) => {
+  const versions = ['preact', 'eventsource-parser', 'esbuild'].flatMap((name) => {
     const manifest = join(here, '..', '..', 'node_modules', name, 'package.json')
     return existsSync(manifest) ? [`${name}@${JSON.parse(readFileSync(manifest, 'utf8')).version}`] : []
   })
