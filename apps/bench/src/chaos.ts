@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { defaultMenu } from '@cafeteria/contracts'
-import type { Cluster, ServiceName } from '../cluster.ts'
+import type { Cluster, ServiceName } from './cluster.ts'
 
 /**
  * Chaos over distributed mode: customers place orders (each with an Idempotency-Key, sent again
