@@ -17,7 +17,7 @@ import { type SecureAccess, startSecureAccess } from '../support/secure.ts'
 const CLIENTS = 6
 const CUSTOMERS = 4
 /** What a run must have done, however long a busy machine makes it take (see `atLeast`). */
-const MIN_ORDERS = 40
+const MIN_ORDERS = 24
 const MIN_KILLS = 6
 const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000))
 let access: SecureAccess
@@ -37,7 +37,7 @@ after(async () => {
 })
 
 test('SIGKILL of any service every few seconds under orders, cancels and the barista: every invariant holds once quiet', {
-  timeout: 300_000,
+  timeout: 420_000,
 }, async (t) => {
   t.diagnostic(`seed ${seed} (CHAOS_SEED=${seed} replays its choices)`)
   const phones = Array.from({ length: CUSTOMERS }, (_, n) => `0107990${String(n).padStart(4, '0')}`)

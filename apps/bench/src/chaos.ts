@@ -31,7 +31,7 @@ export interface ChaosSettings {
   readonly resolveWithinMs: number
   /**
    * The chaos goes on past `durationMs` until this many orders were placed and kills made, up to
-   * four times as long: a busy machine restarts and serves slowly, and a run that exercised
+   * six times as long: a busy machine restarts and serves slowly, and a run that exercised
    * little proves little.
    */
   readonly atLeast?: { readonly orders: number; readonly kills: number }
@@ -153,7 +153,7 @@ export async function runChaos(
     if (giveUpAt !== Number.POSITIVE_INFINITY) return true
     const ran = Date.now() - began
     const enough = record.orders.size >= least.orders && record.kills.length >= least.kills
-    if (ran < settings.durationMs || (!enough && ran < 4 * settings.durationMs)) return false
+    if (ran < settings.durationMs || (!enough && ran < 6 * settings.durationMs)) return false
     giveUpAt = Date.now() + settings.resolveWithinMs
     return true
   }
@@ -274,6 +274,9 @@ export async function runChaos(
     for (;;) {
       await sleep(settings.killIntervalMs * (0.5 + random()))
       if (over()) break
+      // Two services down at once is fault enough: on a busy host restarts take seconds, and
+      // more at once would leave the system down most of the time, placing nothing.
+      while (restarting.size >= MAX_DOWN) await Promise.race(restarting.values())
       // Another service may be starting (and die so); the same one is left to get ready first.
       const up = chaosVictims.filter((s) => !restarting.has(s))
       const service = up[Math.floor(random() * up.length)]
@@ -299,6 +302,8 @@ export async function runChaos(
   await Promise.all([killer(), barista(), ...Array.from({ length: settings.clients }, (_, n) => client(n))])
   return record
 }
+
+const MAX_DOWN = 2
 
 /** Starts a killed service; a start that fails (exited, or not ready in time) is tried again. */
 async function startAgain(
