@@ -1,15 +1,19 @@
 import type { EventHandlers, ServiceContext, ServiceTrx } from '@cafeteria/platform'
 import { canceledTicketFor, type DrinkCommand, decide, ticketFor } from './domain.ts'
-import { drinkFeeds } from './live.ts'
+import type { DrinkDeps } from './index.ts'
+import type { DrinkFeeds } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
 import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
 
 type Context = ServiceContext<DrinkTables, DrinkSettings>
 
-export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
+export const drinkHandlers = (
+  ctx: Context,
+  { feeds }: Pick<DrinkDeps, 'feeds'>,
+): EventHandlers<DrinkTables> => ({
   async Ordered(trx, event) {
     if (await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))) {
-      ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+      ctx.afterCommit(trx, feeds.changed)
     }
   },
   async OrderCanceled(trx, event) {
@@ -23,7 +27,7 @@ export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
       ])
       return
     }
-    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel', at: ctx.now() })
+    await applyToTicket(ctx, feeds, trx, event.orderId, { type: 'Cancel', at: ctx.now() })
   },
 })
 
@@ -33,6 +37,7 @@ export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
  */
 export async function applyToTicket(
   ctx: Context,
+  feeds: DrinkFeeds,
   trx: ServiceTrx<DrinkTables>,
   orderId: number,
   command: DrinkCommand,
@@ -47,7 +52,7 @@ export async function applyToTicket(
       (await saveDrink(trx, decision.drink, drink.status, drink.cancelRefused))
     ) {
       await ctx.emit(trx, decision.events)
-      if (decision.drink !== drink) ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+      if (decision.drink !== drink) ctx.afterCommit(trx, feeds.changed)
       return
     }
   }

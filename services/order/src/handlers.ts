@@ -1,14 +1,14 @@
 import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
 import { decide } from './domain.ts'
-import { orderMetrics } from './metrics.ts'
+import type { OrderDeps } from './index.ts'
 import type { OrderSettings } from './settings.ts'
 import { appendHistory, findOrder, markRefunded, type OrderTables, saveOrder } from './store.ts'
 
 /** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
 export const orderHandlers = (
   ctx: ServiceContext<OrderTables, OrderSettings>,
+  { counts }: Pick<OrderDeps, 'counts'>,
 ): EventHandlers<OrderTables> => {
-  const counts = orderMetrics(ctx.metrics)
   return {
     async CancelFailed(trx, event) {
       const order = await findOrder(trx, event.orderId)

@@ -1,4 +1,5 @@
 import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
+import type { PointDeps } from './index.ts'
 import { type Outcome, runCommand } from './ledger.ts'
 import type { PointSettings } from './settings.ts'
 import type { PointTables } from './store.ts'
@@ -10,9 +11,10 @@ function expectConsistent(outcome: Outcome, what: string) {
 
 export const pointHandlers = (
   ctx: ServiceContext<PointTables, PointSettings>,
+  deps: PointDeps,
 ): EventHandlers<PointTables> => ({
   async Ordered(trx, event) {
-    const outcome = await runCommand(ctx, trx, {
+    const outcome = await runCommand(ctx, deps, trx, {
       type: 'AccruePoints',
       orderId: event.orderId,
       ...event.data,
@@ -22,7 +24,7 @@ export const pointHandlers = (
 
   /** The barista had started, so the cancel was refused: give back what the cancel deducted. */
   async CancelFailed(trx, event) {
-    const outcome = await runCommand(ctx, trx, {
+    const outcome = await runCommand(ctx, deps, trx, {
       type: 'RestorePoints',
       orderId: event.orderId,
       phoneNumber: event.data.phoneNumber,
