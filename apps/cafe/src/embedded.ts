@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Bus, Checkpointer, Env, Logger, RunningService } from '@cafeteria/platform'
 import { ConfigError, configReader } from '@cafeteria/platform/config'
+import { consoleFormat } from '@cafeteria/platform/logger'
 import { type KeptToken, withLocalSecrets } from './secrets.ts'
 import { type RunningThread, startThread } from './thread.ts'
 
@@ -74,6 +75,7 @@ export async function startEmbedded(
             databaseUrl: Object.fromEntries(elsewhere.map((name) => [name, databaseUrl(name)])),
             autocheckpointPages,
             logLevel: logger.level,
+            logFormat: consoleFormat(process.stdout, env.LOG_FORMAT),
           },
           logger,
         )
