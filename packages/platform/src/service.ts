@@ -202,7 +202,9 @@ export async function startService<DB, C, D>(
         report: base.reportInReadiness,
       })
     }
-    const ctx = (stored ? { ...base, ...stored.context } : base) as ServiceContext<DB, C> & BaseContext<C>
+    // One path for both kinds: a stateless service's parts are given the base context, which this
+    // then is.
+    const ctx = (stored ? { ...base, ...stored.context } : base) as ServiceContext<DB, C>
     const parts = definition as ServiceDefinition<DB, C, D>
     const deps = parts.compose?.(ctx) as D
     const publicListener = definition.public?.(config)
