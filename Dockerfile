@@ -44,6 +44,8 @@ COPY apps ./apps
 COPY --from=web /app/apps/web/dist ./apps/web/dist
 # The image's `node` user, by number so that Kubernetes can check runAsNonRoot.
 USER 1000:1000
+# A container's lines are read by its log collector, even with a terminal attached (`-t`).
+ENV LOG_FORMAT=json
 EXPOSE 8080 8081 8082 8083 8084 8085
 ENTRYPOINT ["node", "apps/cafe/src/cli.ts"]
 CMD ["serve", "gateway"]

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '@cafeteria/platform/config'
-import { createLogger } from '@cafeteria/platform/logger'
+import { consoleFormat, createLogger } from '@cafeteria/platform/logger'
 
 // Each command loads what it needs when it runs: start-up time is mostly loading modules.
 
@@ -24,7 +24,10 @@ const usage = `usage: cafe <command>
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' })
+  const logger = createLogger({
+    level: process.env.LOG_LEVEL ?? 'info',
+    format: consoleFormat(process.stdout, process.env.LOG_FORMAT),
+  })
   switch (command) {
     case 'start': {
       const { values } = parseArgs({

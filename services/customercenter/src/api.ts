@@ -12,6 +12,7 @@ import {
 } from '@cafeteria/platform'
 import { type TSchema, Type } from 'typebox'
 import type { MyPage, Notification } from './domain.ts'
+import type { CustomercenterDeps } from './index.ts'
 import { liveRoutes } from './live.ts'
 import type { CustomercenterSettings } from './settings.ts'
 import {
@@ -89,8 +90,9 @@ const customer = { access: 'customer' } as const
 export function customercenterRoutes(
   app: HttpApp,
   ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
+  { myPage }: Pick<CustomercenterDeps, 'myPage'>,
 ) {
-  liveRoutes(app, ctx)
+  liveRoutes(app, myPage)
 
   app.get(
     '/mypages/search/findByPhoneNumber',

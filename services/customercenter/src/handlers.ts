@@ -1,7 +1,7 @@
 import type { EventType } from '@cafeteria/contracts'
 import type { EventHandlersFor, ServiceContext, ServiceTrx } from '@cafeteria/platform'
 import { evolve, type MyPageEvent, notificationFor } from './domain.ts'
-import { myPageFeed } from './live.ts'
+import type { CustomercenterDeps } from './index.ts'
 import type { CustomercenterSettings } from './settings.ts'
 import { type CustomercenterTables, openMyPage, recordNotification, saveMyPage } from './store.ts'
 
@@ -22,13 +22,13 @@ export const customercenterConsumes = [
  */
 export function customercenterHandlers(
   ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
-  dispatcher: { kick(): void },
+  { dispatcher, myPage }: Pick<CustomercenterDeps, 'dispatcher' | 'myPage'>,
 ): EventHandlersFor<CustomercenterTables, (typeof customercenterConsumes)[number]> {
   async function project(trx: ServiceTrx<CustomercenterTables>, event: MyPageEvent): Promise<void> {
     const stored = await openMyPage(trx, ctx.dialect, event.orderId, event.data.phoneNumber)
     const page = evolve(stored, event)
     await saveMyPage(trx, stored.id, page)
-    ctx.afterCommit(trx, () => myPageFeed(ctx).changed(page.phoneNumber))
+    ctx.afterCommit(trx, () => myPage.changed(page.phoneNumber))
     const notification = notificationFor(event, page, ctx.config.templates)
     if (notification && (await recordNotification(trx, ctx.dialect, notification, ctx.now()))) {
       ctx.afterCommit(trx, dispatcher.kick)

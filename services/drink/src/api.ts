@@ -6,14 +6,13 @@ import {
   halCollection,
   notFound,
   ProblemSchema,
-  perService,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
 import { type Drink, decide } from './domain.ts'
-import { drinkFeeds, liveRoutes } from './live.ts'
+import type { DrinkDeps } from './index.ts'
+import { liveRoutes } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
-import { staffCheck } from './staff.ts'
 import { type DrinkTables, findByOrderId, findDrink, listDrinks, saveDrink } from './store.ts'
 import { drinkView } from './views.ts'
 
@@ -39,20 +38,10 @@ const Id = EntityId
 /** What a staff route may answer besides its own: no token or a wrong one, too many wrong ones. */
 const StaffProblems = { 401: ProblemSchema, 429: ProblemSchema }
 
-/** One staff check per running service: the routes and the platform's guard share it (and its counts). */
-export const staffOf = perService((ctx: ServiceContext<DrinkTables, DrinkSettings>) =>
-  staffCheck({
-    token: ctx.config.staffToken,
-    open: ctx.access.open,
-    failuresPerMinute: ctx.config.staffFailuresPerMinute,
-    log: ctx.log,
-  }),
-)
-
-export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>) {
-  const feeds = drinkFeeds(ctx)
+export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>, deps: DrinkDeps) {
+  const { feeds } = deps
   const view = (drink: Drink) => drinkView(drink, ctx.access.open ? 'whole' : 'masked')
-  liveRoutes(app, ctx, staffOf(ctx))
+  liveRoutes(app, ctx, deps)
 
   app.get(
     '/drinks',

@@ -1,7 +1,8 @@
 import type { EventType } from '@cafeteria/contracts'
 import type { EventHandlersFor, ServiceContext, ServiceTrx } from '@cafeteria/platform'
 import { canceledTicketFor, type DrinkCommand, type DrinkEmitted, decide, ticketFor } from './domain.ts'
-import { drinkFeeds } from './live.ts'
+import type { DrinkDeps } from './index.ts'
+import type { DrinkFeeds } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
 import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
 
@@ -12,10 +13,11 @@ export const drinkConsumes = ['Ordered', 'OrderCanceled'] as const satisfies rea
 
 export const drinkHandlers = (
   ctx: Context,
+  { feeds }: Pick<DrinkDeps, 'feeds'>,
 ): EventHandlersFor<DrinkTables, (typeof drinkConsumes)[number]> => ({
   async Ordered(trx, event) {
     if (await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))) {
-      ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+      ctx.afterCommit(trx, feeds.changed)
     }
   },
   async OrderCanceled(trx, event) {
@@ -29,7 +31,7 @@ export const drinkHandlers = (
       ] satisfies DrinkEmitted[])
       return
     }
-    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel', at: ctx.now() })
+    await applyToTicket(ctx, feeds, trx, event.orderId, { type: 'Cancel', at: ctx.now() })
   },
 })
 
@@ -39,6 +41,7 @@ export const drinkHandlers = (
  */
 export async function applyToTicket(
   ctx: Context,
+  feeds: DrinkFeeds,
   trx: ServiceTrx<DrinkTables>,
   orderId: number,
   command: DrinkCommand,
@@ -53,7 +56,7 @@ export async function applyToTicket(
       (await saveDrink(trx, decision.drink, drink.status, drink.cancelRefused))
     ) {
       await ctx.emit(trx, decision.events)
-      if (decision.drink !== drink) ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+      if (decision.drink !== drink) ctx.afterCommit(trx, feeds.changed)
       return
     }
   }

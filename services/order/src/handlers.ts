@@ -1,7 +1,7 @@
 import type { EventType } from '@cafeteria/contracts'
 import type { EventHandlersFor, ServiceContext } from '@cafeteria/platform'
 import { decide } from './domain.ts'
-import { orderMetrics } from './metrics.ts'
+import type { OrderDeps } from './index.ts'
 import type { OrderSettings } from './settings.ts'
 import { appendHistory, findOrder, markRefunded, type OrderTables, saveOrder } from './store.ts'
 
@@ -11,8 +11,8 @@ export const orderConsumes = ['CancelFailed', 'PaymentCanceled'] as const satisf
 /** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
 export const orderHandlers = (
   ctx: ServiceContext<OrderTables, OrderSettings>,
+  { counts }: Pick<OrderDeps, 'counts'>,
 ): EventHandlersFor<OrderTables, (typeof orderConsumes)[number]> => {
-  const counts = orderMetrics(ctx.metrics)
   return {
     async CancelFailed(trx, event) {
       const order = await findOrder(trx, event.orderId)

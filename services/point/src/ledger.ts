@@ -7,8 +7,7 @@ import {
   type PointEntry,
   recordedEvents,
 } from './domain.ts'
-import { pointFeed } from './live.ts'
-import { pointMetrics } from './metrics.ts'
+import type { PointDeps } from './index.ts'
 import type { PointSettings } from './settings.ts'
 import {
   balanceOf,
@@ -33,6 +32,7 @@ export type Outcome =
  */
 export async function runCommand(
   ctx: ServiceContext<PointTables, PointSettings>,
+  { feed, count }: PointDeps,
   trx: ServiceTrx<PointTables>,
   command: PointCommand,
 ): Promise<Outcome> {
@@ -43,10 +43,9 @@ export async function runCommand(
   if (!(await changeBalance(trx, draft.phoneNumber, balanceChange))) return { kind: 'not-enough' }
   const entry = await insertEntry(trx, ctx.dialect, draft, await balanceOf(trx, draft.phoneNumber), ctx.now())
   if (announce) await ctx.emit(trx, recordedEvents(entry))
-  const count = pointMetrics(ctx.metrics)
   ctx.afterCommit(trx, () => {
     count(entry.kind, entry.point)
-    pointFeed(ctx).changed(entry.phoneNumber)
+    feed.changed(entry.phoneNumber)
   })
   return { kind: 'recorded', entry }
 }
