@@ -30,9 +30,9 @@ export interface ChaosSettings {
   /** How long after the chaos an order or a cancel may still be retried before it counts as lost. */
   readonly resolveWithinMs: number
   /**
-   * The chaos goes on past `durationMs` until this many orders were placed and kills made, up to
-   * six times as long: a busy machine restarts and serves slowly, and a run that exercised
-   * little proves little.
+   * The clients go on past `durationMs` until this many orders were placed, up to six times as
+   * long, and the killer until it made this many kills: a busy machine restarts and serves
+   * slowly, and a run that exercised little proves little.
    */
   readonly atLeast?: { readonly orders: number; readonly kills: number }
 }
@@ -273,7 +273,9 @@ export async function runChaos(
     const restarting = new Map<ServiceName, Promise<void>>()
     for (;;) {
       await sleep(settings.killIntervalMs * (0.5 + random()))
-      if (over()) break
+      // Past its time with its kills made, the killer rests: on a busy host the clients may
+      // still need a while to place their share, and killing on meanwhile would only starve them.
+      if (over() || (Date.now() - began >= settings.durationMs && record.kills.length >= least.kills)) break
       // Two services down at once is fault enough: on a busy host restarts take seconds, and
       // more at once would leave the system down most of the time, placing nothing.
       while (restarting.size >= MAX_DOWN) await Promise.race(restarting.values())
