@@ -19,6 +19,8 @@ COPY services/payment/package.json services/payment/
 COPY services/point/package.json services/point/
 COPY apps/cafe/package.json apps/cafe/
 COPY apps/web/package.json apps/web/
+# Not apps/bench: `cafe bench` runs from a checkout, and .dockerignore leaves it and so its load
+# generator out of the image.
 # No install scripts run: no production dependency has one (the `node` development pin does; the
 # image brings its own Node).
 RUN --mount=type=cache,target=/root/.npm \
@@ -28,6 +30,7 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM deps AS web
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --include=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/build-output.ts ./scripts/
 COPY apps/web ./apps/web
 RUN node apps/web/build.ts --force
 
@@ -41,6 +44,8 @@ COPY apps ./apps
 COPY --from=web /app/apps/web/dist ./apps/web/dist
 # The image's `node` user, by number so that Kubernetes can check runAsNonRoot.
 USER 1000:1000
+# A container's lines are read by its log collector, even with a terminal attached (`-t`).
+ENV LOG_FORMAT=json
 EXPOSE 8080 8081 8082 8083 8084 8085
 ENTRYPOINT ["node", "apps/cafe/src/cli.ts"]
 CMD ["serve", "gateway"]

@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { rename, rm, writeFile } from 'node:fs/promises'
+import { existsSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { builtFingerprint, fingerprintOf, replaceBuild } from '../../scripts/build-output.ts'
 
 /**
  * `npm start` runs the server from one bundle instead of some 400 TypeScript and package modules:
@@ -23,9 +22,9 @@ const entryPoints = {
 
 /**
  * Loaded from node_modules as they are: what serves files from its own directory, optional
- * native add-ons, and what only the benchmark and the build use.
+ * native add-ons, and what only the build and `cafe bench` (a workspace of its own) use.
  */
-const external = ['@fastify/swagger-ui', '@fastify/static', 'pg-native', 'autocannon', 'esbuild']
+const external = ['@fastify/swagger-ui', '@fastify/static', 'pg-native', '@cafeteria/bench', 'esbuild']
 
 const sourceDirs = ['apps/cafe/src', 'apps/web/index.ts', 'packages', 'services']
 
@@ -51,30 +50,17 @@ function sourceFiles(): string[] {
 }
 
 /** What the bundle is made from: the server's sources, this script and the locked dependencies. */
-export function fingerprint(): string {
-  const hash = createHash('sha256')
-  for (const file of [...sourceFiles(), fileURLToPath(import.meta.url), join(root, 'package-lock.json')]) {
-    hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0')
-  }
-  return hash.digest('hex').slice(0, 16)
-}
+export const fingerprint = (): string =>
+  fingerprintOf(root, [...sourceFiles(), fileURLToPath(import.meta.url), join(root, 'package-lock.json')])
 
-const builtFingerprint = (): string | undefined => {
-  try {
-    return JSON.parse(readFileSync(join(dist, 'build.json'), 'utf8')).fingerprint
-  } catch {
-    return undefined
-  }
-}
-
-export const isFresh = (): boolean => existsSync(join(dist, 'cli.js')) && builtFingerprint() === fingerprint()
+export const isFresh = (): boolean =>
+  existsSync(join(dist, 'cli.js')) && builtFingerprint(dist) === fingerprint()
 
 /** Bundles into a fresh directory, then swaps it in whole, so a start never sees half a build. */
 export async function build(): Promise<{ fingerprint: string }> {
   const esbuild = await import('esbuild')
   const print = fingerprint()
-  const out = join(here, `dist-${randomBytes(4).toString('hex')}`)
-  try {
+  await replaceBuild(dist, print, async (out) => {
     await esbuild.build({
       entryPoints,
       outdir: out,
@@ -91,16 +77,9 @@ export async function build(): Promise<{ fingerprint: string }> {
         js: "import { createRequire as __cafeRequire } from 'node:module'; const require = __cafeRequire(import.meta.url);",
       },
     })
-    await writeFile(join(out, 'build.json'), `${JSON.stringify({ fingerprint: print }, null, 2)}\n`)
-    const old = `${dist}-old-${randomBytes(4).toString('hex')}`
-    if (existsSync(dist)) await rename(dist, old)
-    await rename(out, dist)
-    await rm(old, { recursive: true, force: true })
-    return { fingerprint: print }
-  } catch (error) {
-    await rm(out, { recursive: true, force: true })
-    throw error
-  }
+    return {}
+  })
+  return { fingerprint: print }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { basename, join, relative } from 'node:path'
+import { readFile, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { brotliCompress, constants, gzip } from 'node:zlib'
+import { builtFingerprint, fingerprintOf, replaceBuild } from '../../scripts/build-output.ts'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const sources = join(here, 'ui')
@@ -12,27 +12,15 @@ const dist = join(here, 'dist')
 
 /** What the bundle is made from: the UI's sources, this script and the locked dependencies' versions. */
 export function fingerprint(): string {
-  const hash = createHash('sha256')
   const files = readdirSync(sources, { recursive: true, withFileTypes: true })
     .filter((f) => f.isFile() && !f.name.endsWith('.test.ts'))
     .map((f) => join(f.parentPath, f.name))
     .sort()
-  for (const file of [...files, fileURLToPath(import.meta.url)]) {
-    hash.update(relative(here, file)).update('\0').update(readFileSync(file)).update('\0')
-  }
-  for (const name of ['preact', 'esbuild']) {
+  const versions = ['preact', 'eventsource-parser', 'esbuild'].flatMap((name) => {
     const manifest = join(here, '..', '..', 'node_modules', name, 'package.json')
-    if (existsSync(manifest)) hash.update(`${name}@${JSON.parse(readFileSync(manifest, 'utf8')).version}`)
-  }
-  return hash.digest('hex').slice(0, 16)
-}
-
-const builtFingerprint = (): string | undefined => {
-  try {
-    return JSON.parse(readFileSync(join(dist, 'build.json'), 'utf8')).fingerprint
-  } catch {
-    return undefined
-  }
+    return existsSync(manifest) ? [`${name}@${JSON.parse(readFileSync(manifest, 'utf8')).version}`] : []
+  })
+  return fingerprintOf(here, [...files, fileURLToPath(import.meta.url)], versions)
 }
 
 const page = (script: string, style: string) => `<!doctype html>
@@ -57,8 +45,7 @@ const page = (script: string, style: string) => `<!doctype html>
 export async function build(): Promise<{ files: string[]; fingerprint: string }> {
   const esbuild = await import('esbuild')
   const print = fingerprint()
-  const out = join(here, `dist-${randomBytes(4).toString('hex')}`)
-  try {
+  const { files } = await replaceBuild(dist, print, async (out) => {
     const result = await esbuild.build({
       entryPoints: [join(sources, 'main.tsx')],
       outdir: join(out, 'assets'),
@@ -80,15 +67,9 @@ export async function build(): Promise<{ files: string[]; fingerprint: string }>
     await writeFile(join(out, 'index.html'), page(script, style))
     const files = ['index.html', ...outputs.map((f) => `assets/${f}`)]
     await Promise.all(files.map((file) => precompress(join(out, file))))
-    await writeFile(join(out, 'build.json'), `${JSON.stringify({ fingerprint: print, files }, null, 2)}\n`)
-    const old = `${dist}-old-${randomBytes(4).toString('hex')}`
-    if (existsSync(dist)) await rename(dist, old)
-    await rename(out, dist)
-    await rm(old, { recursive: true, force: true })
-    return { files, fingerprint: print }
-  } finally {
-    await rm(out, { recursive: true, force: true })
-  }
+    return { files }
+  })
+  return { files, fingerprint: print }
 }
 
 /** Each file's gzip and brotli copies, served to browsers that accept them. */
@@ -103,7 +84,7 @@ async function precompress(file: string): Promise<void> {
 
 /** Builds only when the sources changed since the last build (or there is none). */
 export async function ensureBuilt(): Promise<'fresh' | 'built'> {
-  if (builtFingerprint() === fingerprint() && existsSync(join(dist, 'index.html'))) return 'fresh'
+  if (builtFingerprint(dist) === fingerprint() && existsSync(join(dist, 'index.html'))) return 'fresh'
   await build()
   return 'built'
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { pathToFileURL } from 'node:url'
+import { tempDir } from '../../packages/platform/src/testing.ts'
 import { dockerfile, ignoredByDocker, runtimeImports, workspaces } from './image.ts'
 import { ofKind, overlays, render, root, servicePorts } from './manifests.ts'
 
@@ -20,6 +23,8 @@ const copies = instructions
     const words = i.args.split(/\s+/).filter((w) => !w.startsWith('--'))
     return { stage: i.stage, sources: words.slice(0, -1) }
   })
+/** A development tool with dependencies of its own, which the image leaves out. */
+const BENCH = '@cafeteria/bench'
 
 test('the image is built in stages from a Node 24 slim base', () => {
   const bases = instructions.filter((i) => i.keyword === 'FROM')
@@ -46,7 +51,7 @@ test('dependencies are installed from the lockfile without development ones, bef
   assert.ok(install, 'npm ci')
   assert.match(install.args, /--omit=dev/)
   const copiedBefore = copies.filter((c) => c.stage === install.stage).flatMap((c) => c.sources)
-  for (const { dir } of workspaces()) {
+  for (const { dir } of workspaces().filter((w) => !ignoredByDocker(w.dir))) {
     assert.ok(copiedBefore.includes(join(dir, 'package.json')), `${dir}/package.json is copied for npm ci`)
   }
   assert.ok(copiedBefore.includes('package-lock.json'), 'the lockfile is copied for npm ci')
@@ -62,12 +67,40 @@ test('dependencies are installed from the lockfile without development ones, bef
 test('everything the CLI loads is in the image, with production dependencies only', () => {
   const [node, cli] = execForm('ENTRYPOINT')
   assert.equal(node, 'node')
-  const { files, packages } = runtimeImports(cli as string)
+  const { files, packages } = runtimeImports(cli as string, { leftOut: [BENCH] })
   assert.ok(files.size > 50 && packages.has('fastify'), 'the import graph was followed')
   for (const file of files) assert.equal(ignoredByDocker(file), false, `${file} is in the image`)
   const production = new Set(workspaces().flatMap((w) => Object.keys(w.manifest.dependencies ?? {})))
   const missing = [...packages].filter((name) => !production.has(name))
   assert.deepEqual(missing, [], 'imported at run time but only a development dependency')
+})
+
+test('the bench stays out of the image, where `cafe bench` says so instead of failing', async () => {
+  const bench = workspaces().find((w) => w.name === BENCH)
+  assert.ok(bench, 'the bench is a workspace')
+  assert.equal(ignoredByDocker(bench.dir), true, `${bench.dir} is not in the build context`)
+  const [, cli] = execForm('ENTRYPOINT')
+  const { files, leftOut } = runtimeImports(cli as string, { leftOut: [BENCH] })
+  assert.ok(leftOut.has(BENCH), 'the CLI loads the bench for `cafe bench`')
+  assert.deepEqual(
+    [...files].filter((file) => file.startsWith(`${bench.dir}/`)),
+    [],
+    'nothing else reaches the bench',
+  )
+  // Node's own resolution of the bench from a directory without node_modules: what an install
+  // without the bench answers.
+  await using nowhere = await tempDir('cafe-no-bench-')
+  const hooks = `import { registerHooks } from 'node:module'
+registerHooks({ resolve: (specifier, context, next) => next(specifier,
+  specifier === '${BENCH}' ? { ...context, parentURL: '${pathToFileURL(join(nowhere.path, 'cli.js'))}' } : context) })`
+  const run = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(hooks)}`, cli as string, 'bench', '--help'],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } },
+  )
+  assert.equal(run.status, 2, run.stderr)
+  assert.match(run.stderr, /cafe bench runs from a checkout of the repository/)
+  assert.doesNotMatch(run.stdout, /usage/)
 })
 
 test('the image runs the CLI as a non-root user; every Deployment only adds `serve <service>`', () => {

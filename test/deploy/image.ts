@@ -75,12 +75,18 @@ const importPatterns = [
 
 /**
  * Every file Node loads from `entry` on and every npm package they import, following relative
- * imports, dynamic ones and workspace packages (`@cafeteria/*`); type-only imports are erased.
+ * imports, dynamic ones and workspace packages (`@cafeteria/*`, by their `exports`); type-only
+ * imports are erased. The workspaces named in `leftOut` are not followed: where they are imported
+ * is reported in `leftOut` instead.
  */
-export function runtimeImports(entry: string): { files: Set<string>; packages: Set<string> } {
+export function runtimeImports(
+  entry: string,
+  options: { leftOut?: readonly string[] } = {},
+): { files: Set<string>; packages: Set<string>; leftOut: Map<string, string> } {
   const byName = new Map(workspaces().map((w) => [w.name, w]))
   const files = new Set<string>()
   const packages = new Set<string>()
+  const leftOut = new Map<string, string>()
   const visit = (file: string) => {
     if (files.has(file)) return
     files.add(file)
@@ -98,11 +104,15 @@ export function runtimeImports(entry: string): { files: Set<string>; packages: S
         const parts = specifier.split('/')
         const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string)
         const workspace = byName.get(name)
-        if (workspace) visit(join(workspace.dir, workspace.manifest.exports['.']))
-        else packages.add(name)
+        if (workspace && options.leftOut?.includes(name)) leftOut.set(name, file)
+        else if (workspace) {
+          const exported = workspace.manifest.exports[`.${specifier.slice(name.length)}`]
+          if (!exported) throw new Error(`${file} imports ${specifier}, which ${name} does not export`)
+          visit(join(workspace.dir, exported))
+        } else packages.add(name)
       }
     }
   }
   visit(entry)
-  return { files, packages }
+  return { files, packages, leftOut }
 }

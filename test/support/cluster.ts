@@ -6,13 +6,13 @@ import { freePort } from '../../apps/cafe/src/process.ts'
 import { connectNats, natsSettings } from '../../packages/platform/src/index.ts'
 import { type NatsAuthMode, natsAuthSetup } from './nats-auth.ts'
 
-// The cluster lives with the CLI because `cafe bench --scenario chaos` runs one too.
+// The cluster lives with the bench because `cafe bench --scenario chaos` runs one too.
 export {
   type Cluster,
   type ClusterOptions,
   type ServiceName,
   startCluster,
-} from '../../apps/cafe/src/cluster.ts'
+} from '../../apps/bench/src/cluster.ts'
 
 /** A nats-server of the test's own (free port, own store directory) that the test can restart. */
 export interface OwnNats {

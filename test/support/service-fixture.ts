@@ -86,8 +86,8 @@ export interface ServiceFixture<DB> {
  * Starts `definition` alone on a fresh database of `storage` and an in-memory bus; `now` is the
  * service's clock (a host's clock that runs ahead or behind).
  */
-export async function startServiceFixture<DB, C>(
-  definition: ServiceDefinition<DB, C>,
+export async function startServiceFixture<DB, C, D>(
+  definition: ServiceDefinition<DB, C, D>,
   {
     storage = 'sqlite',
     env = {},

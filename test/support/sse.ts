@@ -1,3 +1,5 @@
+import { createParser } from 'eventsource-parser'
+
 /** One Server-Sent Event as a client sees it. */
 export interface ServerEvent {
   readonly id: string | undefined
@@ -33,31 +35,21 @@ export async function openEvents(url: string, headers: Record<string, string> = 
   const wake = () => {
     for (const w of waiters) w()
   }
+  const parser = createParser({
+    onEvent: ({ id, event, data }) => {
+      received.push({ id, event: event ?? 'message', data: JSON.parse(data) })
+      wake()
+    },
+    onComment: () => {
+      comments++
+    },
+  })
   const ended = (async () => {
     if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) return
     const decoder = new TextDecoder()
-    let buffer = ''
     try {
-      for await (const chunk of response.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true })
-        let end = buffer.indexOf('\n\n')
-        while (end >= 0) {
-          const block = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          end = buffer.indexOf('\n\n')
-          let id: string | undefined
-          let event = 'message'
-          const data: string[] = []
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments++
-            else if (line.startsWith('id: ')) id = line.slice(4)
-            else if (line.startsWith('event: ')) event = line.slice(7)
-            else if (line.startsWith('data: ')) data.push(line.slice(6))
-          }
-          if (data.length > 0) received.push({ id, event, data: JSON.parse(data.join('\n')) })
-          wake()
-        }
-      }
+      for await (const chunk of response.body)
+        parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }))
     } catch {
       // aborted by close()
     } finally {

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '@cafeteria/platform/config'
-import { createLogger } from '@cafeteria/platform/logger'
+import { consoleFormat, createLogger } from '@cafeteria/platform/logger'
 
 // Each command loads what it needs when it runs: start-up time is mostly loading modules.
 
@@ -24,7 +24,10 @@ const usage = `usage: cafe <command>
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'info' })
+  const logger = createLogger({
+    level: process.env.LOG_LEVEL ?? 'info',
+    format: consoleFormat(process.stdout, process.env.LOG_FORMAT),
+  })
   switch (command) {
     case 'start': {
       const { values } = parseArgs({
@@ -88,8 +91,14 @@ async function main(argv: string[]): Promise<void> {
       return
     }
     case 'bench': {
-      const { bench } = await import('./bench.ts')
-      await bench(rest, logger)
+      // A workspace of its own (apps/bench) that the image leaves out, with its load generator.
+      const found = await import('@cafeteria/bench').catch(unlessMissing('@cafeteria/bench'))
+      if (!found) {
+        process.stderr.write(`${BENCH_MISSING}\n`)
+        process.exitCode = 2
+        return
+      }
+      await found.bench(rest, logger)
       return
     }
     case 'dlq': {
@@ -102,6 +111,19 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = command && command !== 'help' ? 2 : 0
   }
 }
+
+const BENCH_MISSING =
+  'cafe bench runs from a checkout of the repository after `npm ci`: this installation (an image?) has ' +
+  'no @cafeteria/bench'
+
+/** For a dynamic import's rejection: undefined when `name` itself is not installed, else rethrown. */
+const unlessMissing =
+  (name: string) =>
+  (error: unknown): undefined => {
+    const { code, message } = error as NodeJS.ErrnoException
+    if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${name}'`)) return undefined
+    throw error
+  }
 
 const OPEN_WARNING =
   "WARNING: open mode. No sign-in: anyone can read and cancel anyone's orders, set prices and act as\n" +

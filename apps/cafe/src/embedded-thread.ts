@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import {
   ConfigError,
   createLogger,
+  type LogFormat,
   openLocalBus,
   type RunningService,
   startService,
@@ -20,6 +21,8 @@ export interface ThreadPlan {
   readonly databaseUrl: Readonly<Record<string, string>>
   readonly autocheckpointPages: number | undefined
   readonly logLevel: string
+  /** As the main thread writes its lines: both go to the same stdout. */
+  readonly logFormat: LogFormat
 }
 
 /** Main thread → worker. */
@@ -35,7 +38,7 @@ const port = parentPort
 if (!port) throw new Error('embedded-thread.ts runs only as a worker thread')
 const report = (message: ThreadReport) => port.postMessage(message)
 
-const logger = createLogger({ level: plan.logLevel })
+const logger = createLogger({ level: plan.logLevel, format: plan.logFormat })
 // As the main thread's: synchronous=FULL, the bus's default (see embedded.ts).
 const bus = openLocalBus({
   path: plan.busPath,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Bus, Checkpointer, Env, Logger, RunningService } from '@cafeteria/platform'
 import { ConfigError, configReader } from '@cafeteria/platform/config'
+import { consoleFormat } from '@cafeteria/platform/logger'
 import { type KeptToken, withLocalSecrets } from './secrets.ts'
 import { type RunningThread, startThread } from './thread.ts'
 
@@ -74,14 +75,14 @@ export async function startEmbedded(
             databaseUrl: Object.fromEntries(elsewhere.map((name) => [name, databaseUrl(name)])),
             autocheckpointPages,
             logLevel: logger.level,
+            logFormat: consoleFormat(process.stdout, env.LOG_FORMAT),
           },
           logger,
         )
       : undefined
   thread?.catch(() => {}) // awaited below; this only keeps an early failure from going unhandled
-  const [platform, { startGateway }, { GATEWAY_PORT, services, urlVariable }] = await Promise.all([
+  const [platform, { everyService, urlVariable }] = await Promise.all([
     import('@cafeteria/platform'),
-    import('@cafeteria/gateway'),
     import('./services.ts'),
   ])
 
@@ -121,7 +122,8 @@ export async function startEmbedded(
       running.push(...started.services)
       for (const { name, url } of started.services) wired[urlVariable(name)] = url
     }
-    for (const { definition, port } of services) {
+    // The gateway last: it routes to the others.
+    for (const { definition, port } of everyService) {
       if (elsewhere.includes(definition.name)) continue
       const service = await platform.startService(definition, {
         env: wired,
@@ -136,18 +138,10 @@ export async function startEmbedded(
       running.push(service)
       wired[urlVariable(definition.name)] = service.url
     }
-    const gateway = await startGateway({
-      env: wired,
-      logger,
-      defaults: { port: GATEWAY_PORT },
-    })
-    running.push(gateway)
-    if (dataDir)
-      checkpointer = platform.startCheckpointer(
-        ['bus', ...services.map((s) => s.definition.name)].map(file),
-        CHECKPOINT_EVERY_MS,
-      )
-    return { url: gateway.url, dataDir, threads, running, staffToken: secrets.staffToken, stop }
+    const stored = everyService.filter((s) => s.definition.migrations).map((s) => s.definition.name)
+    if (dataDir) checkpointer = platform.startCheckpointer(['bus', ...stored].map(file), CHECKPOINT_EVERY_MS)
+    const url = running.find((s) => s.name === 'gateway')?.url as string
+    return { url, dataDir, threads, running, staffToken: secrets.staffToken, stop }
   } catch (error) {
     await stop()
     throw error

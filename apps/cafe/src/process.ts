@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { sibling } from '@cafeteria/platform/modules'
 
-const cli = fileURLToPath(sibling(import.meta.url, 'cli'))
+/** The CLI's entry point: what `cafe <args>` runs. */
+export const cafeCli = fileURLToPath(sibling(import.meta.url, 'cli'))
 
 export interface CafeEntry {
   readonly path: string
@@ -49,7 +50,7 @@ export async function startCafe(
   args: string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
-  entry: CafeEntry = { path: cli },
+  entry: CafeEntry = { path: cafeCli },
 ): Promise<CafeProcess> {
   const child = spawn(process.execPath, [...(entry.nodeOptions ?? []), entry.path, ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },

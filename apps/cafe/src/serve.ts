@@ -1,4 +1,3 @@
-import { startGateway } from '@cafeteria/gateway'
 import {
   configReader,
   connectJetStream,
@@ -9,7 +8,7 @@ import {
   requireStaffToken,
   startService,
 } from '@cafeteria/platform'
-import { findService, GATEWAY_PORT } from './services.ts'
+import { findService } from './services.ts'
 
 /**
  * A process of distributed mode has balancers in front of it (the gateway's, order's, a
@@ -24,14 +23,6 @@ export async function serveOne(
   env: Env,
   logger: Logger,
 ): Promise<RunningService & { close(): Promise<void> }> {
-  if (name === 'gateway') {
-    const gateway = await startGateway({
-      env,
-      logger,
-      defaults: { port: GATEWAY_PORT, shutdownDelayMs: SHUTDOWN_DELAY_MS },
-    })
-    return { ...gateway, close: () => gateway.stop() }
-  }
   const entry = findService(name)
   if (!entry) throw new Error(`unknown service "${name}"`)
   if (entry.definition.staff) {
@@ -39,11 +30,14 @@ export async function serveOne(
     requireStaffToken(read)
     read.done()
   }
-  const bus = await connectJetStream({
-    ...natsSettings(env),
-    name,
-    logger: logger.child({ service: name, component: 'bus' }),
-  })
+  // Only a service that keeps data has events to publish (its outbox) or to consume.
+  const bus = entry.definition.migrations
+    ? await connectJetStream({
+        ...natsSettings(env),
+        name,
+        logger: logger.child({ service: name, component: 'bus' }),
+      })
+    : undefined
   try {
     const service = await startService(entry.definition, {
       env,
@@ -59,11 +53,11 @@ export async function serveOne(
       ...service,
       async close() {
         await service.stop()
-        await bus.close()
+        await bus?.close()
       },
     }
   } catch (error) {
-    await bus.close()
+    await bus?.close()
     throw error
   }
 }

@@ -114,3 +114,5 @@ export type DomainEvent = { [K in EventType]: Static<(typeof eventSchemas)[K]> }
 export type EventOf<K extends EventType> = Extract<DomainEvent, { type: K }>
 /** What a producer supplies; the outbox adds id, source and occurredAt. */
 export type NewEvent = { [K in EventType]: Pick<EventOf<K>, 'type' | 'orderId' | 'data'> }[EventType]
+/** What a producer of only the `K` events supplies: a service's deciders return these. */
+export type NewEventOf<K extends EventType> = Extract<NewEvent, { type: K }>

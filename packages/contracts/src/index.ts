@@ -1,4 +1,5 @@
 export * from './decode.ts'
 export * from './events.ts'
+export * from './flows.ts'
 export * from './http.ts'
 export * from './menu.ts'

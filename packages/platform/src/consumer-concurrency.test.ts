@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { configReader } from './config.ts'
-import { consumerConcurrency, runtimeSettings } from './service.ts'
+import { consumerConcurrency, storeSettings } from './service.ts'
 
 const PG = 'postgres://cafeteria@127.0.0.1:5432/order'
 const defaults = { port: 0, databaseUrl: PG }
 const settings = (env: Record<string, string>) => {
   const read = configReader(env)
-  const runtime = runtimeSettings(read, 'order', defaults)
+  const runtime = storeSettings(read, 'order', defaults)
   read.done()
   return runtime
 }

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
+import { Writable } from 'node:stream'
 import { test } from 'node:test'
-import { createLogger, maskPhoneNumbers } from './logger.ts'
+import { stripVTControlCharacters } from 'node:util'
+import { ConfigError } from './config.ts'
+import { consoleFormat, createLogger, maskPhoneNumbers } from './logger.ts'
 
 const capture = () => {
   const lines: string[] = []
@@ -55,4 +58,38 @@ test('no logged line carries a whole phone number: message, fields at any depth,
   assert.deepEqual(first.nested, { list: ['010****1234'] })
   assert.equal(second.err.message, 'webhook refused 010****5679')
   assert.match(second.err.stack, /webhook refused 010\*\*\*\*5679/)
+})
+
+test('the console is readable at a terminal and JSON lines elsewhere, unless LOG_FORMAT says', () => {
+  assert.equal(consoleFormat({ isTTY: true }), 'pretty')
+  assert.equal(consoleFormat({ isTTY: false }), 'json')
+  // A pipe or a file: Node leaves isTTY unset.
+  assert.equal(consoleFormat({}), 'json')
+  assert.equal(consoleFormat({ isTTY: true }, 'json'), 'json')
+  assert.equal(consoleFormat({}, 'pretty'), 'pretty')
+  assert.throws(() => consoleFormat({ isTTY: true }, 'yaml'), ConfigError)
+})
+
+test('a pretty line is one readable line with the service and the fields, phone numbers masked', () => {
+  const written: string[] = []
+  const log = createLogger({
+    level: 'info',
+    format: 'pretty',
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        written.push(String(chunk))
+        done()
+      },
+    }),
+  })
+  log.child({ service: 'order' }).info({ url: 'http://127.0.0.1:8081', to: '01012345679' }, 'service started')
+  // Colours or not, as the terminal supports them.
+  const text = stripVTControlCharacters(written.join(''))
+  assert.match(
+    text,
+    /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: order: service started \{.*"url":"http:\/\/127\.0\.0\.1:8081"/,
+  )
+  assert.match(text, /"to":"010\*\*\*\*5679"/)
+  assert.doesNotMatch(text, /01012345679/)
+  assert.equal(text.trimEnd().split('\n').length, 1)
 })

@@ -1,4 +1,7 @@
+import { createRequire } from 'node:module'
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino'
+import type { PrettyOptions } from 'pino-pretty'
+import { ConfigError } from './config.ts'
 
 export type { Logger }
 
@@ -30,17 +33,62 @@ export function logLineOptions(level: string, base: Record<string, unknown>): Lo
     base,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    hooks: { streamWrite: maskPhoneNumbers },
+    hooks: {
+      streamWrite: maskPhoneNumbers,
+      // A call with nothing to say writes no line: Fastify's listening line, its text turned off
+      // because the service's own start-up line says where it listens, and more.
+      logMethod(args, method) {
+        if (args.length === 1 && args[0] === '') return
+        method.apply(this, args)
+      },
+    },
   }
 }
 
+/** JSON lines, or lines for a person to read. */
+export type LogFormat = 'json' | 'pretty'
+
 /**
- * JSON lines to stdout (or `destination`), one logger per process or worker thread; services log
- * through children named after them, which may also write a file of their own (log-files.ts).
+ * How the console shows the lines: readable at a terminal, JSON lines for anything that reads
+ * them (a pipe, a file, a container's log collector). `LOG_FORMAT` (`json`, `pretty`) says
+ * otherwise. Log files (log-files.ts) are JSON lines whatever this says.
+ */
+export function consoleFormat(stdout: { readonly isTTY?: boolean }, setting?: string): LogFormat {
+  if (setting === undefined || setting === '') return stdout.isTTY ? 'pretty' : 'json'
+  if (setting === 'json' || setting === 'pretty') return setting
+  throw new ConfigError([`LOG_FORMAT: "${setting}" is not one of json, pretty`])
+}
+
+/**
+ * One line per entry: time, level, service, message, then the other fields. The lines it is given
+ * are the finished JSON lines, phone numbers already masked. Written synchronously, so they
+ * keep their order with what the process prints itself (the start-up banner).
+ */
+function prettyLines(destination: DestinationStream | number): DestinationStream {
+  // Loaded only for a terminal: every thread and process loads this module, most of them to write JSON.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (
+    options: PrettyOptions,
+  ) => DestinationStream
+  return pretty({
+    destination: destination as never,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'service',
+    messageFormat: '{if service}{service}: {end}{msg}',
+  })
+}
+
+/**
+ * Lines to stdout (or `destination`), JSON unless `format` says `pretty`; one logger per process or
+ * worker thread. Services log through children named after them, which may also write a file of
+ * their own (log-files.ts).
  */
 export function createLogger(
-  options: { level?: string; name?: string; destination?: DestinationStream } = {},
+  options: { level?: string; name?: string; destination?: DestinationStream; format?: LogFormat } = {},
 ): Logger {
   const settings = logLineOptions(options.level ?? 'info', options.name ? { service: options.name } : {})
-  return options.destination ? pino(settings, options.destination) : pino(settings)
+  const destination =
+    options.format === 'pretty' ? prettyLines(options.destination ?? 1) : options.destination
+  return destination ? pino(settings, destination) : pino(settings)
 }

@@ -1,62 +1,84 @@
-import type { NewEvent } from '@cafeteria/contracts'
-import type { Kysely, Transaction } from 'kysely'
-import type { Bus, Subscription } from './bus/port.ts'
+import type { Bus } from './bus/port.ts'
 import { type ConfigReader, configReader, type Env } from './config.ts'
-import { type Database, type Dialect, openDatabase } from './db/database.ts'
-import { migrate, type ServiceMigration } from './db/migrate.ts'
-import { type PlatformTables, platformMigrations } from './db/platform-tables.ts'
-import { afterCommit } from './db/transaction.ts'
-import { createConsumer, type EventHandlers, type Outcome } from './events/consumer.ts'
-import { countDeadLetters, startReplayWorker } from './events/dead-letters.ts'
-import { appendToOutbox, toEnvelope } from './events/outbox.ts'
-import { countOutboxLetters } from './events/outbox-dead-letters.ts'
-import { type Relay, startRelay } from './events/relay.ts'
-import { startInboxRetention } from './events/retention.ts'
-import { TransientError } from './events/transient.ts'
+import type { ServiceMigration } from './db/migrate.ts'
+import type { EventHandlers } from './events/consumer.ts'
 import { type AccessSettings, accessSettings, OPEN_MODE_WARNING, type StaffGuard } from './http/access.ts'
 import { createHttpApp, type HttpApp } from './http/app.ts'
 import { drainHttp } from './http/drain.ts'
 import { serverLimits } from './http/limits.ts'
 import { type CallPolicySettings, createCallPolicy, type ResilientCallPolicy } from './http/resilience.ts'
+import type { TrustProxy } from './http/trust-proxy.ts'
 import type { Logger } from './logger.ts'
 import { logFileSettings, serviceLogger } from './observability/log-files.ts'
 import { createServiceMetrics, type ServiceMetrics } from './observability/metrics.ts'
-import { reliabilityMetrics, watchBreaker } from './observability/reliability-metrics.ts'
+import { type MetricsServer, startMetricsServer } from './observability/metrics-server.ts'
+import { watchBreaker } from './observability/reliability-metrics.ts'
 import { startTracing, tracingSettings } from './observability/tracing.ts'
-import { withTimeout } from './timeout.ts'
+import { listenerSettings, type ServiceDefaults, storeSettings } from './service-settings.ts'
+import { openServiceStore, type ServiceStore, type StoreContext } from './service-store.ts'
+import type { PendingWorker, Worker } from './worker.ts'
 
-/** What a service is: its name, its schema, its routes and the events it reacts to. */
-export interface ServiceDefinition<DB, C = Record<string, never>> {
+export * from './service-settings.ts'
+export type { ServiceDb, ServiceTrx, StoreContext } from './service-store.ts'
+
+/**
+ * What every service is, whether or not it keeps data. `compose` builds the service's
+ * collaborators once (clients, live feeds, metrics, workers not yet running); what it returns is
+ * handed to each of the other parts, so they share them.
+ */
+export interface ServiceParts<Ctx, C, D> {
   readonly name: string
-  readonly migrations: readonly ServiceMigration[]
   /** The service's own settings, read from the environment at start-up. */
   readonly settings?: (read: ConfigReader) => C
-  readonly routes?: (app: HttpApp, ctx: ServiceContext<DB, C>) => void | Promise<void>
-  readonly handlers?: (ctx: ServiceContext<DB, C>) => EventHandlers<DB>
+  readonly compose?: (ctx: Ctx) => D
+  readonly routes?: (app: HttpApp, ctx: Ctx, deps: D) => void | Promise<void>
+  /**
+   * Background loops, started (and run once) when the routes and event handlers are in place,
+   * stopped after the HTTP drain and the events in hand, before the outbox is flushed.
+   */
+  readonly workers?: (ctx: Ctx, deps: D) => readonly PendingWorker[]
   /** How the service's `staff` routes check the barista's token. */
-  readonly staff?: (ctx: ServiceContext<DB, C>) => StaffGuard
+  readonly staff?: (ctx: Ctx, deps: D) => StaffGuard
+  /** A listener the public reaches (the gateway's) rather than one its neighbours call. */
+  readonly public?: (config: C) => PublicListener
 }
 
-export type ServiceDb<DB> = Kysely<DB & PlatformTables>
-export type ServiceTrx<DB> = Transaction<DB & PlatformTables>
+/**
+ * A listener on `HOST` (all interfaces by default) instead of `SERVICE_HOST`, whose `/metrics`
+ * goes out on `<SERVICE>_METRICS_PORT` instead, for the operators' scraper only. Its routes say
+ * nothing of who may call them: the services behind it guard theirs.
+ */
+export interface PublicListener {
+  /** The proxies whose `X-Forwarded-For` gives `request.ip` (trust-proxy.ts). */
+  readonly trustProxy?: TrustProxy
+}
 
-export interface ServiceContext<DB, C> {
+/** A service that keeps data: its schema, and the events it reacts to. */
+export interface ServiceDefinition<DB, C = Record<string, never>, D = undefined>
+  extends ServiceParts<ServiceContext<DB, C>, C, D> {
+  readonly migrations: readonly ServiceMigration[]
+  readonly handlers?: (ctx: ServiceContext<DB, C>, deps: D) => EventHandlers<DB>
+}
+
+/** A service that keeps no data (the gateway): no database, no outbox, no consumer, no bus. */
+export interface StatelessServiceDefinition<C = Record<string, never>, D = undefined>
+  extends ServiceParts<BaseContext<C>, C, D> {
+  readonly migrations?: undefined
+  readonly handlers?: undefined
+}
+
+export type AnyServiceDefinition = ServiceDefinition<any, any, any> | StatelessServiceDefinition<any, any>
+
+/** What every service's parts are given. */
+export interface BaseContext<C> {
   readonly name: string
   readonly config: C
   /** Open mode, and the secret that signs customers' sessions (see http/access.ts). */
   readonly access: AccessSettings
-  readonly db: ServiceDb<DB>
-  readonly dialect: Dialect
   readonly log: Logger
   /** The service's own metrics registry, served at `/metrics`. */
   readonly metrics: ServiceMetrics
   readonly now: () => Date
-  /** Runs `work` in a transaction; `afterCommit` reactions run once it committed. */
-  transaction<T>(work: (trx: ServiceTrx<DB>) => Promise<T>): Promise<T>
-  /** Records events in the outbox of the surrounding transaction; they are relayed once it commits. */
-  emit(trx: ServiceTrx<DB>, events: readonly NewEvent[]): Promise<void>
-  /** Runs `react` after the transaction commits, e.g. to wake a background worker. */
-  afterCommit(trx: ServiceTrx<DB>, react: () => void): void
   /** Releases a resource (an HTTP client pool) when the service stops. */
   onClose(release: () => Promise<void> | void): void
   /**
@@ -71,86 +93,7 @@ export interface ServiceContext<DB, C> {
   callPolicy(callee: string, settings: CallPolicySettings): ResilientCallPolicy
 }
 
-export interface RuntimeSettings {
-  readonly host: string
-  readonly port: number
-  readonly databaseUrl: string
-  readonly poolSize: number
-  readonly sqliteSync: 'normal' | 'full'
-  readonly maxAttempts: number
-  readonly outboxMaxAttempts: number
-  readonly consumerConcurrency: number
-  /** The CONSUMER_CONCURRENCY asked for, when it exceeded the pool and was capped to it. */
-  readonly concurrencyCappedFrom?: number
-  readonly outboxPollMs: number
-  readonly shutdownDelayMs: number
-  readonly shutdownTimeoutMs: number
-  readonly inboxRetentionHours: number
-}
-
-export function runtimeSettings(read: ConfigReader, name: string, defaults: ServiceDefaults) {
-  const prefix = name.toUpperCase()
-  const databaseUrl = read.string(`${prefix}_DATABASE_URL`, defaults.databaseUrl)
-  const poolSize = read.int(`${prefix}_DB_POOL_SIZE`, 10, { min: 1, max: 500 })
-  return {
-    // Only the gateway faces the network; a service is reached through it or by its neighbours on
-    // this host, unless a platform routes to it by its own address (pod IPs: `0.0.0.0`).
-    host: read.string('SERVICE_HOST', '127.0.0.1'),
-    port: read.int(`${prefix}_PORT`, defaults.port, { max: 65535 }),
-    databaseUrl,
-    poolSize,
-    sqliteSync: read.oneOf('SQLITE_SYNC', ['normal', 'full'] as const, 'normal'),
-    maxAttempts: read.int('CONSUMER_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
-    outboxMaxAttempts: read.int('OUTBOX_MAX_ATTEMPTS', 8, { min: 1, max: 1000 }),
-    ...consumerConcurrency(
-      read.optional('CONSUMER_CONCURRENCY') === undefined
-        ? undefined
-        : read.int('CONSUMER_CONCURRENCY', 1, { min: 1, max: 4096 }),
-      poolSize,
-      databaseUrl,
-    ),
-    outboxPollMs: read.int('OUTBOX_POLL_MS', 1000, { min: 10 }),
-    shutdownDelayMs: read.int('SHUTDOWN_DELAY_MS', defaults.shutdownDelayMs ?? 0),
-    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0 }),
-    // Longer than the broker keeps events (7 days), so a redelivery always finds its inbox entry.
-    inboxRetentionHours: read.int('INBOX_RETENTION_HOURS', 8 * 24, { min: 7 * 24 + 1 }),
-  } satisfies RuntimeSettings
-}
-
-/** SQLite has one connection and group-commits concurrent transactions together. */
-const SQLITE_CONSUMER_CONCURRENCY = 64
-
-/**
- * How many events a service handles at once. Each handler holds a database connection for its
- * transaction, so on PostgreSQL and MariaDB more handlers than the pool has connections only queue
- * for one while their ack_wait runs, and starve the HTTP routes and the relay of the same pool.
- * The default is therefore the pool size, and a larger CONSUMER_CONCURRENCY is capped to it at
- * start-up with a warning (`concurrencyCappedFrom`) rather than refused: the cap is always safe, and
- * a deployment that raised one setting and not the other keeps running. To handle more at once,
- * raise `<SERVICE>_DB_POOL_SIZE`. SQLite has no pool to exhaust: its one connection group-commits
- * concurrent handlers' transactions, so there the setting is taken as given (default 64).
- */
-export function consumerConcurrency(
-  requested: number | undefined,
-  poolSize: number,
-  databaseUrl: string,
-): { consumerConcurrency: number; concurrencyCappedFrom?: number } {
-  if (databaseUrl.startsWith('sqlite:')) {
-    return { consumerConcurrency: requested ?? SQLITE_CONSUMER_CONCURRENCY }
-  }
-  if (requested === undefined) return { consumerConcurrency: poolSize }
-  if (requested <= poolSize) return { consumerConcurrency: requested }
-  return { consumerConcurrency: poolSize, concurrencyCappedFrom: requested }
-}
-
-export interface ServiceDefaults {
-  readonly port: number
-  readonly databaseUrl: string
-  /** Embedded mode has no balancer in front to wait for: 0 unless `SHUTDOWN_DELAY_MS` says. */
-  readonly shutdownDelayMs?: number
-  /** A checkpointer thread keeps SQLite's log short: commits checkpoint only past this many pages. */
-  readonly sqliteAutocheckpointPages?: number
-}
+export interface ServiceContext<DB, C> extends BaseContext<C>, StoreContext<DB> {}
 
 export interface RunningService {
   readonly name: string
@@ -163,7 +106,8 @@ export interface RunningService {
 
 export interface StartOptions {
   readonly env: Env
-  readonly bus: Bus
+  /** The broker of the events; only a service that keeps data (it has an outbox) needs one. */
+  readonly bus?: Bus
   readonly logger: Logger
   readonly defaults: ServiceDefaults
   /** The service's clock (`ctx.now`); a test passes one that runs ahead or behind, as a host's may. */
@@ -171,186 +115,146 @@ export interface StartOptions {
 }
 
 /**
- * Starts one service: database and migrations, outbox relay, HTTP app, event consumer — the
- * same in embedded and distributed mode; only the bus and the database URL differ.
+ * Starts one service — settings, logger, database and migrations with the outbox relay (if it
+ * keeps data), its collaborators, HTTP app, workers, event consumer — the same for every service
+ * in embedded and distributed mode; only the bus and the database URL differ.
  */
-export async function startService<DB, C>(
-  definition: ServiceDefinition<DB, C>,
+export async function startService<DB, C, D>(
+  definition: ServiceDefinition<DB, C, D> | StatelessServiceDefinition<C, D>,
   options: StartOptions,
 ): Promise<RunningService> {
   const { name } = definition
   const read = configReader(options.env)
-  const runtime = runtimeSettings(read, name, options.defaults)
+  const listener = listenerSettings(read, name, options.defaults, { public: Boolean(definition.public) })
+  const store = definition.migrations && storeSettings(read, name, options.defaults)
   const logFiles = logFileSettings(read)
   const tracing = tracingSettings(read)
   const limits = serverLimits(read)
   const config = (definition.settings?.(read) ?? {}) as C
   const access = accessSettings(read)
   read.done()
+  if (definition.migrations && !options.bus) throw new Error(`${name} keeps data: it needs a bus`)
 
   const { log, close: closeLog } = await serviceLogger(options.logger, name, logFiles)
   if (access.open) log.warn(OPEN_MODE_WARNING)
-  if (runtime.concurrencyCappedFrom !== undefined) {
+  if (store?.concurrencyCappedFrom !== undefined) {
     log.warn(
       {
-        requested: runtime.concurrencyCappedFrom,
-        consumerConcurrency: runtime.consumerConcurrency,
-        poolSize: runtime.poolSize,
+        requested: store.concurrencyCappedFrom,
+        consumerConcurrency: store.consumerConcurrency,
+        poolSize: store.poolSize,
       },
-      `CONSUMER_CONCURRENCY ${runtime.concurrencyCappedFrom} exceeds the database pool; capped to ${runtime.consumerConcurrency}: raise ${name.toUpperCase()}_DB_POOL_SIZE to handle more at once`,
+      `CONSUMER_CONCURRENCY ${store.concurrencyCappedFrom} exceeds the database pool; capped to ${store.consumerConcurrency}: raise ${name.toUpperCase()}_DB_POOL_SIZE to handle more at once`,
     )
   }
   const tracer = tracing && (await startTracing(name, tracing))
-  const database: Database<DB & PlatformTables> = await openDatabase(runtime.databaseUrl, {
-    poolSize: runtime.poolSize,
-    sqliteSync: runtime.sqliteSync,
-    sqliteAutocheckpointPages: options.defaults.sqliteAutocheckpointPages,
-    onIdleError: (error) => log.warn({ err: error }, 'an idle database connection broke; dropped'),
-  }).catch(async (error: unknown) => {
-    await closeLog()
-    throw error
-  })
-  // Released last: the spans of everything stopping before it are exported.
-  const releases: Array<() => Promise<void> | void> = tracer ? [() => tracer.shutdown()] : []
+  const releases: Array<() => Promise<void> | void> = []
   const reports = new Map<string, () => unknown>()
   const metrics = createServiceMetrics(name)
-  const platformDb = database.db as unknown as Kysely<PlatformTables>
+  const base: BaseContext<C> = {
+    name,
+    config,
+    access,
+    log,
+    metrics,
+    now: options.now ?? (() => new Date()),
+    onClose: (release) => {
+      releases.push(release)
+    },
+    reportInReadiness: (reportName, report) => {
+      reports.set(reportName, report)
+    },
+    callPolicy(callee, settings) {
+      const policy = createCallPolicy({ name: callee, log, ...settings })
+      reports.set(callee, policy.state)
+      watchBreaker(metrics, callee, policy.state)
+      return policy
+    },
+  }
+
+  let stored: ServiceStore<DB> | undefined
+  let workers: Worker[] = []
+  let metricsServer: MetricsServer | undefined
+  /** Stops what has started, in the reverse order; `flush`: publish what is left in the outbox first. */
+  const release = async ({ flush }: { flush: boolean }) => {
+    await metricsServer?.close()
+    await stored?.stopConsuming()
+    for (const worker of workers.reverse()) await worker.stop()
+    if (flush) await stored?.flush()
+    for (const done of releases.reverse()) await done()
+    await stored?.close()
+    // Last: the spans of everything stopping before it are exported.
+    await tracer?.shutdown()
+  }
+  let app: HttpApp | undefined
   try {
-    await migrate(database, 'platform', platformMigrations)
-    await migrate(database, name, definition.migrations)
-    const relay: Relay = startRelay({
-      database: database as unknown as Database<PlatformTables>,
-      bus: options.bus,
-      log,
-      pollMs: runtime.outboxPollMs,
-      maxAttempts: runtime.outboxMaxAttempts,
-      published: (rows) => reliability.published(rows),
-    })
-    releases.push(() => relay.stop())
-    const lag = definition.handlers ? options.bus.lag?.bind(options.bus) : undefined
-    const streamLosses = options.bus.streamLosses?.bind(options.bus)
-    const reliability = reliabilityMetrics(metrics, {
-      backlog: () => relay.backlog(),
-      deadLetters: () => countDeadLetters(platformDb, name),
-      outboxDeadLetters: () => countOutboxLetters(platformDb),
-      lag: lag && (() => lag(name)),
-      streamLosses: streamLosses && (() => streamLosses().count),
-    })
-    // A lost stream leaves the service ready (it recreated the stream and new events flow), but
-    // the operator must see that events were lost; see jetstream-stream.ts.
-    if (streamLosses) reports.set('bus', () => ({ streamLost: streamLosses() }))
-
-    const ctx: ServiceContext<DB, C> = {
-      name,
-      config,
-      access,
-      db: database.db,
-      dialect: database.dialect,
-      log,
-      metrics,
-      now: options.now ?? (() => new Date()),
-      transaction: (work) => database.transaction(work),
-      afterCommit,
-      async emit(trx, events) {
-        const now = new Date()
-        if (events.length > 0) afterCommit(trx, relay.kick)
-        await appendToOutbox(
-          trx as unknown as Kysely<PlatformTables>,
-          events.map((e) => toEnvelope(name, e, now)),
-          tracer && events.length > 0 ? tracer.emitting(events.map((e) => e.type)) : undefined,
-        )
-      },
-      onClose: (release) => {
-        releases.push(release)
-      },
-      reportInReadiness: (reportName, report) => {
-        reports.set(reportName, report)
-      },
-      callPolicy(callee, settings) {
-        const policy = createCallPolicy({ name: callee, log, ...settings })
-        reports.set(callee, policy.state)
-        watchBreaker(metrics, callee, policy.state)
-        return policy
-      },
+    if (definition.migrations && store && options.bus) {
+      stored = await openServiceStore<DB>({
+        name,
+        settings: store,
+        migrations: definition.migrations,
+        bus: options.bus,
+        log,
+        metrics,
+        tracer,
+        sqliteAutocheckpointPages: options.defaults.sqliteAutocheckpointPages,
+        consumes: Boolean(definition.handlers),
+        report: base.reportInReadiness,
+      })
     }
-
-    const app = await createHttpApp({
+    // One path for both kinds: a stateless service's parts are given the base context, which this
+    // then is.
+    const ctx = (stored ? { ...base, ...stored.context } : base) as ServiceContext<DB, C>
+    const parts = definition as ServiceDefinition<DB, C, D>
+    const deps = parts.compose?.(ctx) as D
+    const publicListener = definition.public?.(config)
+    const readiness = stored?.readiness
+    app = await createHttpApp({
       name,
       logger: log,
       metrics,
       tracing: tracer,
-      access: { settings: access, ...(definition.staff && { staff: definition.staff(ctx) }) },
       limits,
-      readiness: async () => ({
-        database: await withTimeout(
-          database.ping().then(() => ({ ok: true, detail: database.label })),
-          1000,
-          () => ({ ok: false, detail: `${database.label} did not answer within 1 s` }),
-        ).catch((error: Error) => ({ ok: false, detail: error.message })),
-        bus: options.bus.health(),
-      }),
+      ...(publicListener
+        ? { serveMetrics: false, trustProxy: publicListener.trustProxy }
+        : { access: { settings: access, ...(parts.staff && { staff: parts.staff(ctx, deps) }) } }),
+      ...(readiness && { readiness }),
       details: () => (reports.size === 0 ? undefined : readinessDetails(reports)),
     })
-    await definition.routes?.(app, ctx)
+    await parts.routes?.(app, ctx, deps)
+    workers = (parts.workers?.(ctx, deps) ?? []).map((worker) => worker.start())
+    // What piled up while the service was down is done at once, not at the first poll.
+    for (const worker of workers) worker.kick()
+    if (parts.handlers) stored?.consume(parts.handlers(ctx, deps))
 
-    let subscription: Subscription | undefined
-    if (definition.handlers) {
-      const handlers = definition.handlers(ctx)
-      const consumer = createConsumer({
-        consumer: name,
-        database,
-        handlers,
-        log,
-        maxAttempts: runtime.maxAttempts,
-      })
-      subscription = options.bus.consume(
-        name,
-        async (message) => {
-          let outcome: Outcome | 'failed' | 'transient' = 'failed'
-          try {
-            outcome = await (tracer && Object.hasOwn(handlers, message.type)
-              ? tracer.consume(message, () => consumer.handle(message))
-              : consumer.handle(message))
-          } catch (error) {
-            if (error instanceof TransientError) outcome = 'transient'
-            throw error
-          } finally {
-            reliability.consumed(message.type, message.attempt, outcome)
-          }
-        },
-        { concurrency: runtime.consumerConcurrency, types: Object.keys(handlers) },
-      )
-      const replays = startReplayWorker({
-        db: platformDb,
-        consumer: name,
-        replay: consumer.replay,
-        log,
-      })
-      releases.push(() => replays.stop())
-      const retention = startInboxRetention({
-        db: platformDb,
-        retentionMs: runtime.inboxRetentionHours * 3_600_000,
-        log,
-      })
-      releases.push(() => retention.stop())
+    await app.listen({ host: listener.host, port: listener.port, listenTextResolver: () => '' })
+    if (listener.metrics && listener.metrics.port > 0) {
+      metricsServer = await startMetricsServer({ ...listener.metrics, metrics, limits, log })
     }
-
-    await app.listen({ host: runtime.host, port: runtime.port, listenTextResolver: () => '' })
-    const { host, port } = boundAddress(app, runtime)
+    const { host, port } = boundAddress(app, listener)
     const url = `http://127.0.0.1:${port}`
-    log.info({ url, host, database: database.label, bus: options.bus.kind }, 'service started')
+    log.info(
+      {
+        url,
+        host,
+        ...(stored && { database: stored.label, bus: options.bus?.kind }),
+        ...(metricsServer && { metrics: metricsServer.url }),
+      },
+      'service started',
+    )
 
     let stopping: Promise<void> | undefined
+    const running = app
     const stop = async () => {
       // Not ready first, still serving while balancers stop sending; then stop taking connections
-      // and finish the requests in flight, then the events in hand, then publish what they emitted.
-      await drainHttp(app, { delayMs: runtime.shutdownDelayMs, timeoutMs: runtime.shutdownTimeoutMs }, log)
-      await subscription?.stop()
-      await relay
-        .flush()
-        .catch((error: unknown) => log.warn({ err: error }, 'outbox flush on shutdown failed'))
-      for (const release of releases.reverse()) await release()
-      await database.close()
+      // and finish the requests in flight (scrapes go on meanwhile), then the events in hand and
+      // the background work, then publish what they emitted.
+      await drainHttp(
+        running,
+        { delayMs: listener.shutdownDelayMs, timeoutMs: listener.shutdownTimeoutMs },
+        log,
+      )
+      await release({ flush: true })
       log.info('service stopped')
       await closeLog()
     }
@@ -365,8 +269,8 @@ export async function startService<DB, C>(
       },
     }
   } catch (error) {
-    for (const release of releases.reverse()) await release()
-    await database.close()
+    await app?.close()
+    await release({ flush: false })
     await closeLog()
     throw error
   }

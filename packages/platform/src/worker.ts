@@ -8,6 +8,15 @@ export interface Worker {
   stop(): Promise<void>
 }
 
+/**
+ * A worker made but not running yet: a service makes its workers with its other collaborators
+ * (its event handlers kick them) and the service runtime starts them once the service is up.
+ */
+export interface PendingWorker extends Worker {
+  /** Starts the polls; a kick before this is dropped. */
+  start(): Worker
+}
+
 export interface WorkerOptions {
   /** Does all the work there is; called again if kicked while running. */
   readonly drain: () => Promise<void>
@@ -24,7 +33,13 @@ export interface WorkerOptions {
  * failing run is logged once per streak and retried at the next kick or poll.
  */
 export function startWorker(options: WorkerOptions): Worker {
+  return createWorker(options).start()
+}
+
+/** A worker as `startWorker` makes it, started later by `start()`. */
+export function createWorker(options: WorkerOptions): PendingWorker {
   const { drain, log, name } = options
+  let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let scheduled = false
   let again = false
@@ -40,16 +55,16 @@ export function startWorker(options: WorkerOptions): Worker {
 
   /** Runs on the next turn of the event loop, so the kicks of every commit in this turn share one run. */
   function kick(): void {
-    if (stopped || scheduled) return
+    if (stopped || scheduled || !timer) return
     if (running) {
       again = true
       return
     }
     scheduled = true
-    setImmediate(start)
+    setImmediate(run)
   }
 
-  function start(): void {
+  function run(): void {
     scheduled = false
     if (stopped) return
     if (running) {
@@ -68,10 +83,14 @@ export function startWorker(options: WorkerOptions): Worker {
       })
   }
 
-  const timer = setInterval(kick, options.pollMs)
-  timer.unref()
-
-  return {
+  const worker: PendingWorker = {
+    start() {
+      if (!timer && !stopped) {
+        timer = setInterval(kick, options.pollMs)
+        timer.unref()
+      }
+      return worker
+    },
     kick,
     async idle() {
       while (running) await running
@@ -82,4 +101,5 @@ export function startWorker(options: WorkerOptions): Worker {
       while (running) await running
     },
   }
+  return worker
 }

@@ -1,6 +1,7 @@
 import { byId, byPhoneNumber, type HttpApp, readRoutes, type ServiceContext } from '@cafeteria/platform'
 import { type TSchema, Type } from 'typebox'
 import type { MyPage, Notification } from './domain.ts'
+import type { CustomercenterDeps } from './index.ts'
 import { liveRoutes } from './live.ts'
 import type { CustomercenterSettings } from './settings.ts'
 import {
@@ -72,8 +73,9 @@ const notificationView = (n: Notification) => ({
 export function customercenterRoutes(
   app: HttpApp,
   ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
+  { myPage }: Pick<CustomercenterDeps, 'myPage'>,
 ) {
-  liveRoutes(app, ctx)
+  liveRoutes(app, myPage)
 
   readRoutes(app, 'mypages', {
     schema: MyPageView,

@@ -1,4 +1,11 @@
-import { type Dialect, exponentialRetry, type Logger, type ServiceDb, startWorker } from '@cafeteria/platform'
+import {
+  createWorker,
+  type Dialect,
+  exponentialRetry,
+  type Logger,
+  type PendingWorker,
+  type ServiceDb,
+} from '@cafeteria/platform'
 import { type DeliveryResult, type Notification, settleAttempt } from './domain.ts'
 import type { Notifier } from './notifier.ts'
 import type { DeliverySettings } from './settings.ts'
@@ -19,18 +26,13 @@ export interface DispatcherOptions {
   readonly settled?: (notification: Notification) => void
 }
 
-export interface Dispatcher {
-  /** A notification was recorded: deliver it now rather than at the next poll. */
-  kick(): void
-  stop(): Promise<void>
-}
-
 /**
  * Delivers pending notifications through the notifier, apart from event handling: a notifier
  * that is down or slow never holds up an event, and a notification is never lost (it is tried
- * again with exponential backoff and jitter, then kept as `failed` with its last error).
+ * again with exponential backoff and jitter, then kept as `failed` with its last error). A
+ * recorded notification kicks it, to be delivered now rather than at the next poll.
  */
-export function startDispatcher(options: DispatcherOptions): Dispatcher {
+export function createDispatcher(options: DispatcherOptions): PendingWorker {
   const { transaction, dialect, notifier, log, now, delivery } = options
   const batchSize = options.batchSize ?? 50
   const retryDelay = exponentialRetry(delivery.retryBaseMs, delivery.retryMaxMs)
@@ -86,8 +88,5 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     } while (claimed.length === batchSize)
   }
 
-  const worker = startWorker({ name: 'notification dispatcher', drain, pollMs: delivery.pollMs, log })
-  worker.kick()
-
-  return { kick: worker.kick, stop: worker.stop }
+  return createWorker({ name: 'notification dispatcher', drain, pollMs: delivery.pollMs, log })
 }

@@ -1,7 +1,7 @@
 import {
   createLiveFeed,
   type HttpApp,
-  perService,
+  type LiveFeed,
   phoneStreamRoute,
   type ServiceContext,
 } from '@cafeteria/platform'
@@ -38,17 +38,16 @@ export async function readMyPage(ctx: Context, phoneNumber: string) {
 }
 
 /** My Page of each phone number as Server-Sent Events; one feed per running service. */
-export const myPageFeed = perService((ctx: Context) =>
+export const myPageFeed = (ctx: Context): LiveFeed =>
   createLiveFeed({
     event: 'mypage',
     read: (phoneNumber) => readMyPage(ctx, phoneNumber),
     settings: ctx.config.live,
     log: ctx.log,
-  }),
-)
+  })
 
-export function liveRoutes(app: HttpApp, ctx: Context) {
-  phoneStreamRoute(app, '/mypages/stream', myPageFeed(ctx), {
+export function liveRoutes(app: HttpApp, myPage: LiveFeed) {
+  phoneStreamRoute(app, '/mypages/stream', myPage, {
     summary:
       'My Page as Server-Sent Events (`event: mypage`: {orders newest first, notifications newest first}), sent again on every change',
     event: '`event: mypage`',

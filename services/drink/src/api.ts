@@ -8,16 +8,15 @@ import {
   handleCommand,
   notFound,
   ProblemSchema,
-  perService,
   readRoutes,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
 import { type Drink, drinkDecider } from './domain.ts'
 import { savingTicket } from './handlers.ts'
+import type { DrinkDeps } from './index.ts'
 import { liveRoutes } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
-import { staffCheck } from './staff.ts'
 import { type DrinkTables, findByOrderId, findDrink, listDrinks } from './store.ts'
 import { drinkView } from './views.ts'
 
@@ -43,19 +42,9 @@ const Id = EntityId
 /** What a staff route may answer besides its own: no token or a wrong one, too many wrong ones. */
 const StaffProblems = { 401: ProblemSchema, 429: ProblemSchema }
 
-/** One staff check per running service: the routes and the platform's guard share it (and its counts). */
-export const staffOf = perService((ctx: ServiceContext<DrinkTables, DrinkSettings>) =>
-  staffCheck({
-    token: ctx.config.staffToken,
-    open: ctx.access.open,
-    failuresPerMinute: ctx.config.staffFailuresPerMinute,
-    log: ctx.log,
-  }),
-)
-
-export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>) {
+export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>, deps: DrinkDeps) {
   const view = (drink: Drink) => drinkView(drink, ctx.access.open ? 'whole' : 'masked')
-  liveRoutes(app, ctx, staffOf(ctx))
+  liveRoutes(app, ctx, deps)
 
   app.get(
     '/drinks',
@@ -124,7 +113,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
           if (!drink) throw notFound('drink', id)
           return drink
         },
-        save: savingTicket(ctx),
+        save: savingTicket(ctx, deps.feeds),
       })
       if (outcome.kind === 'rejected') throw new HttpProblem(409, 'invalid-transition', outcome.reason)
       if (outcome.kind === 'raced' || !outcome.state) {

@@ -1,5 +1,14 @@
-import type { EventOf, NewEvent } from '@cafeteria/contracts'
-import { type Decider, type Rejected, rejected } from '@cafeteria/platform/decider'
+import type { EventOf, EventType, NewEventOf } from '@cafeteria/contracts'
+import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
+
+/** What the drink service emits: all its deciders may return, and the flows table's producers. */
+export const drinkEmits = [
+  'DrinkCanceled',
+  'CancelFailed',
+  'Receipted',
+  'Made',
+] as const satisfies readonly EventType[]
+export type DrinkEmitted = NewEventOf<(typeof drinkEmits)[number]>
 
 /**
  * A drink ticket, as the barista sees it. `PaymentApproved` is the original's name for a ticket
@@ -36,14 +45,14 @@ export type DrinkCommand =
   /** `ticket`: the ticket to leave if the cancel overtook the order (see `canceledTicketFor`). */
   | { readonly type: 'Cancel'; readonly at: Date; readonly ticket?: Ticket }
 
-/** A contract event, with the time the ticket keeps of it. */
-type Timed<K extends NewEvent['type']> = Extract<NewEvent, { type: K }> & { readonly at: Date }
+/** A contract event the service emits, with the time the ticket keeps of it. */
+type Timed<K extends DrinkEmitted['type']> = Extract<DrinkEmitted, { type: K }> & { readonly at: Date }
 
 /** What a ticket's decisions record: the barista's and the cancel's events, and the ticket's opening. */
 export type DrinkEvent =
   | { readonly type: 'TicketOpened'; readonly orderId: number; readonly ticket: Ticket }
   | Timed<'Receipted' | 'Made' | 'DrinkCanceled'>
-  | Extract<NewEvent, { type: 'CancelFailed' }>
+  | Extract<DrinkEmitted, { type: 'CancelFailed' }>
 
 /** No ticket until the order's first event (Ordered, or a cancel that overtook it) opens one. */
 type TicketState = Ticket | undefined
@@ -53,7 +62,11 @@ const next: Partial<Record<DrinkStatus, DrinkStatus>> = { PaymentApproved: 'Rece
 
 const about = (d: Ticket) => ({ phoneNumber: d.phoneNumber, productName: d.productName, qty: d.qty })
 
-export const drinkDecider: Decider<TicketState, DrinkCommand, DrinkEvent> = {
+export const drinkDecider: Decider<
+  TicketState,
+  DrinkCommand,
+  EmittingOnly<DrinkEvent, (typeof drinkEmits)[number]>
+> = {
   initialState: () => undefined,
   decide,
   evolve,

@@ -1,4 +1,10 @@
-import { type EventHandlers, handleCommand, type ServiceContext, type ServiceTrx } from '@cafeteria/platform'
+import type { EventType } from '@cafeteria/contracts'
+import {
+  type EventHandlersFor,
+  handleCommand,
+  type ServiceContext,
+  type ServiceTrx,
+} from '@cafeteria/platform'
 import {
   canceledTicketFor,
   type Drink,
@@ -7,21 +13,32 @@ import {
   type Ticket,
   ticketFor,
 } from './domain.ts'
-import { drinkFeeds } from './live.ts'
+import type { DrinkDeps } from './index.ts'
+import type { DrinkFeeds } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
 import { createTicket, type DrinkTables, findByOrderId, saveDrink } from './store.ts'
 
 type Context = ServiceContext<DrinkTables, DrinkSettings>
 
-export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
+/** What the drink service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const drinkConsumes = ['Ordered', 'OrderCanceled'] as const satisfies readonly EventType[]
+
+export const drinkHandlers = (
+  ctx: Context,
+  { feeds }: Pick<DrinkDeps, 'feeds'>,
+): EventHandlersFor<DrinkTables, (typeof drinkConsumes)[number]> => ({
   async Ordered(trx, event) {
-    await applyToTicket(ctx, trx, event.orderId, { type: 'Open', ticket: ticketFor(event, ctx.now()) })
+    await applyToTicket(ctx, feeds, trx, event.orderId, { type: 'Open', ticket: ticketFor(event, ctx.now()) })
   },
   async OrderCanceled(trx, event) {
     // The cancel may overtake the order: a ticket cancelled from the start makes the late
     // Ordered create nothing, and the cancel succeeds since nothing was started.
     const at = ctx.now()
-    await applyToTicket(ctx, trx, event.orderId, { type: 'Cancel', at, ticket: canceledTicketFor(event, at) })
+    await applyToTicket(ctx, feeds, trx, event.orderId, {
+      type: 'Cancel',
+      at,
+      ticket: canceledTicketFor(event, at),
+    })
   },
 })
 
@@ -31,6 +48,7 @@ export const drinkHandlers = (ctx: Context): EventHandlers<DrinkTables> => ({
  */
 async function applyToTicket(
   ctx: Context,
+  feeds: DrinkFeeds,
   trx: ServiceTrx<DrinkTables>,
   orderId: number,
   command: DrinkCommand,
@@ -40,7 +58,7 @@ async function applyToTicket(
     decider: drinkDecider,
     command,
     load: async (trx) => (await findByOrderId(trx, orderId))[0],
-    save: savingTicket(ctx),
+    save: savingTicket(ctx, feeds),
     attempts: 5,
   })
   if (outcome.kind === 'raced')
@@ -53,7 +71,7 @@ async function applyToTicket(
  * it committed.
  */
 export const savingTicket =
-  (ctx: Context) =>
+  (ctx: Context, feeds: DrinkFeeds) =>
   async (trx: ServiceTrx<DrinkTables>, ticket: Ticket | undefined, loaded: Drink | undefined) => {
     if (!ticket) throw new Error('a decided ticket is never nothing')
     const saved = loaded ? { ...ticket, id: loaded.id } : ticket
@@ -61,6 +79,6 @@ export const savingTicket =
       ? await saveDrink(trx, { ...ticket, id: loaded.id }, loaded.status, loaded.cancelRefused)
       : await createTicket(trx, ctx.dialect, ticket)
     if (!won) return undefined
-    ctx.afterCommit(trx, drinkFeeds(ctx).changed)
+    ctx.afterCommit(trx, feeds.changed)
     return saved
   }

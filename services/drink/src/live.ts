@@ -6,12 +6,11 @@ import {
   invalidInput,
   type LiveFeed,
   ProblemSchema,
-  perService,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
+import type { DrinkDeps } from './index.ts'
 import type { DrinkSettings } from './settings.ts'
-import type { StaffCheck } from './staff.ts'
 import type { DrinkTables } from './store.ts'
 import { readBoard, readQueue } from './views.ts'
 
@@ -27,7 +26,7 @@ export interface DrinkFeeds {
 }
 
 /** The service's feeds, one set per running service (routes and handlers share it). */
-export const drinkFeeds = perService((ctx: Context): DrinkFeeds => {
+export function drinkFeeds(ctx: Context): DrinkFeeds {
   const settings = ctx.config.live
   const queue = createLiveFeed({
     event: 'queue',
@@ -44,7 +43,7 @@ export const drinkFeeds = perService((ctx: Context): DrinkFeeds => {
       board.changed()
     },
   }
-})
+}
 
 const EventStream = (description: string) => ({
   description,
@@ -85,8 +84,8 @@ function phoneNumberOf(open: boolean, request: HttpRequest, raw: string | undefi
   return asked === undefined || asked === own ? own : ''
 }
 
-export function liveRoutes(app: HttpApp, ctx: Context, staff: StaffCheck) {
-  const { queue, board } = drinkFeeds(ctx)
+export function liveRoutes(app: HttpApp, ctx: Context, { feeds, staff }: DrinkDeps) {
+  const { queue, board } = feeds
   app.addHook('preClose', async () => {
     queue.close()
     board.close()

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { createLogger, openLocalBus, type ServiceDefinition, startService } from '@cafeteria/platform'
 import { tempDir } from '../../../packages/platform/src/testing.ts'
-import { startGateway } from './index.ts'
+import { startGateway } from './testing.ts'
 
 /** Stands in for the order service: a platform service answering the path the gateway routes. */
 const upstream: ServiceDefinition<object> = {

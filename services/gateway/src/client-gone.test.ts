@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import { after, before, test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
 import { call, waitFor } from '../../../test/support/system.ts'
-import { startGateway } from './index.ts'
+import { startGateway } from './testing.ts'
 
 // An upstream that holds its answers until the test lets them go, so a client can give up first.
 let arrived = 0

@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { after, before, test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
 import { call } from '../../../test/support/system.ts'
-import { startGateway } from './index.ts'
+import { startGateway } from './testing.ts'
 
 /** A port nobody listens on: the upstream is down. */
 async function closedPort(): Promise<number> {

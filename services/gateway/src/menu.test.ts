@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ConfigError, createLogger } from '@cafeteria/platform'
 import { call } from '../../../test/support/system.ts'
-import { startGateway } from './index.ts'
+import { startGateway } from './testing.ts'
 
 /** The gateway's `GET /menu` reads the settings the order service prices from. */
 const env = { HOST: '127.0.0.1', GATEWAY_PORT: '0', AUTH_SECRET: 'a-test-secret-of-at-least-32-characters' }

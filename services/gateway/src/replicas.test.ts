@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
 import { call } from '../../../test/support/system.ts'
-import { startGateway } from './index.ts'
+import { startGateway } from './testing.ts'
 
 /** One replica of the order service: answers every request with its own address. */
 async function orderReplica(handle?: (request: IncomingMessage, response: ServerResponse) => boolean) {

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
 import { ensureBuilt } from '../../../apps/web/build.ts'
 import { closedPort } from '../../../test/support/net.ts'
-import { startGateway } from './index.ts'
+import { startGateway } from './testing.ts'
 
 async function gatewayWith(env: Record<string, string> = {}) {
   const down = `http://127.0.0.1:${await closedPort()}`

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
-import { createLogger, signSession } from '@cafeteria/platform'
-import { startGateway } from './index.ts'
+import { createLogger, type Env, type Logger, signSession, startService } from '@cafeteria/platform'
+import { gatewayService } from './index.ts'
 
 /** The session secret of the gateways these tests start (not open mode: sign-in on). */
 export const AUTH_SECRET = 'a-session-secret-of-32-characters-or-more'
@@ -15,6 +15,10 @@ export const sessionOf = (phoneNumber: string) =>
     sessionId: randomUUID(),
     expiresAt: new Date(Date.now() + 3_600_000),
   })}`
+
+/** The gateway as embedded and distributed mode start it, on port 8080 unless `GATEWAY_PORT` says. */
+export const startGateway = (options: { env: Env; logger: Logger }) =>
+  startService(gatewayService, { ...options, defaults: { port: 8080 } })
 
 /**
  * Every service at once, answering anything at once: 201 with `{}`, and 200 when asked whether a

@@ -13,10 +13,8 @@ import { cancelOrder } from './cancel.ts'
 import { isVisible, type Order } from './domain.ts'
 import { PlaceOrderBody, toDraft } from './draft.ts'
 import { IDEMPOTENCY_KEY } from './idempotency.ts'
-import type { OrderContext } from './index.ts'
-import type { PaymentGateway } from './payments.ts'
+import type { OrderContext, OrderDeps } from './index.ts'
 import { placeOrder } from './place.ts'
-import type { PointGateway } from './points.ts'
 import { findOrder, type HistoryEntry, historyOf } from './store.ts'
 
 const OrderView = Type.Object({
@@ -66,12 +64,7 @@ const view = (order: Order, history?: readonly HistoryEntry[]) => ({
   _links: { self: { href: `/orders/${order.id}` }, order: { href: `/orders/${order.id}` } },
 })
 
-export function orderRoutes(
-  app: HttpApp,
-  ctx: OrderContext,
-  gateways: { payments: PaymentGateway; points: PointGateway },
-) {
-  const { payments, points } = gateways
+export function orderRoutes(app: HttpApp, ctx: OrderContext, deps: OrderDeps) {
   app.post(
     '/orders',
     {
@@ -106,7 +99,7 @@ export function orderRoutes(
       }
       const caller = { customer: request.customer?.phoneNumber, open: ctx.access.open }
       const draft = toDraft(request.body, caller, ctx.config.menu)
-      const result = await placeOrder(ctx, payments, draft, key)
+      const result = await placeOrder(ctx, deps, draft, key)
       switch (result.kind) {
         case 'placed':
         case 'replayed':
@@ -181,7 +174,7 @@ export function orderRoutes(
       // Another customer's order is cancelled as much as an order that does not exist.
       const order = await findOrder(ctx.db, request.params.id)
       if (!order || !mayView(request, order.phoneNumber)) throw notFound('order', request.params.id)
-      const result = await cancelOrder(ctx, points, request.params.id)
+      const result = await cancelOrder(ctx, deps, request.params.id)
       switch (result.kind) {
         case 'canceled':
           return view(result.order, await historyOf(ctx.db, result.order.id))

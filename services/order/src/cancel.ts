@@ -1,7 +1,6 @@
 import { handleCommand } from '@cafeteria/platform'
 import { cancelBlocker, isVisible, type Order, orderDecider } from './domain.ts'
-import type { OrderContext } from './index.ts'
-import { orderMetrics } from './metrics.ts'
+import type { OrderContext, OrderDeps } from './index.ts'
 import type { PointGateway } from './points.ts'
 import {
   appendHistory,
@@ -36,11 +35,10 @@ export type CancelResult =
  */
 export async function cancelOrder(
   ctx: OrderContext,
-  points: PointGateway,
+  { points, counts }: Pick<OrderDeps, 'points' | 'counts'>,
   id: number,
 ): Promise<CancelResult> {
   const result = await attemptCancel(ctx, points, id)
-  const counts = orderMetrics(ctx.metrics)
   if (result.kind === 'canceled') counts.canceled.inc()
   else if (result.kind !== 'not-found') counts.cancelRefused.inc({ reason: result.kind })
   return result
@@ -93,13 +91,13 @@ async function attemptCancel(ctx: OrderContext, points: PointGateway, id: number
  */
 export async function finishUnfinishedCancels(
   ctx: OrderContext,
-  points: PointGateway,
+  deps: Pick<OrderDeps, 'points' | 'counts'>,
   olderThanMs: number,
 ): Promise<number> {
   const ids = await findUnfinishedCancels(ctx.db, ctx.dialect, olderThanMs, 100)
   let finished = 0
   for (const id of ids) {
-    const result = await cancelOrder(ctx, points, id)
+    const result = await cancelOrder(ctx, deps, id)
     if (result.kind === 'canceled') finished++
     else if (result.kind === 'point-unavailable')
       return finished // the next sweep tries again

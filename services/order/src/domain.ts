@@ -1,5 +1,13 @@
-import type { NewEvent } from '@cafeteria/contracts'
-import { type Decider, type Rejected, rejected } from '@cafeteria/platform/decider'
+import type { EventType, NewEventOf } from '@cafeteria/contracts'
+import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
+
+/** What the order service emits: all its deciders may return, and the flows table's producers. */
+export const orderEmits = [
+  'Ordered',
+  'OrderRejected',
+  'OrderCanceled',
+] as const satisfies readonly EventType[]
+export type OrderEmitted = NewEventOf<(typeof orderEmits)[number]>
 
 /**
  * An order exists for the customer only once it is paid. It is recorded as `Pending` first, so
@@ -53,14 +61,16 @@ export function cancelBlocker(order: Order): string | undefined {
  * What an order's decisions record: the contract events the other services hear of, and the
  * order's own `CancelRefused` (the drink service announced the refusal already).
  */
-export type OrderEvent =
-  | Extract<NewEvent, { type: 'Ordered' | 'OrderRejected' | 'OrderCanceled' }>
-  | { readonly type: 'CancelRefused'; readonly orderId: number }
+export type OrderEvent = OrderEmitted | { readonly type: 'CancelRefused'; readonly orderId: number }
 
 /** An order exists from the moment it is recorded as Pending; no command makes one. */
 type OrderState = Order | undefined
 
-export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = {
+export const orderDecider: Decider<
+  OrderState,
+  OrderCommand,
+  EmittingOnly<OrderEvent, (typeof orderEmits)[number]>
+> = {
   initialState: () => undefined,
   decide,
   evolve,

@@ -1,14 +1,18 @@
-import { type EventHandlers, handleCommand, type ServiceContext } from '@cafeteria/platform'
+import type { EventType } from '@cafeteria/contracts'
+import { type EventHandlersFor, handleCommand, type ServiceContext } from '@cafeteria/platform'
 import { orderDecider } from './domain.ts'
-import { orderMetrics } from './metrics.ts'
+import type { OrderDeps } from './index.ts'
 import type { OrderSettings } from './settings.ts'
 import { appendHistory, findOrder, markRefunded, type OrderTables, saveOver } from './store.ts'
+
+/** What the order service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const orderConsumes = ['CancelFailed', 'PaymentCanceled'] as const satisfies readonly EventType[]
 
 /** The saga's replies to the order: a refused cancel is compensated; a refund is recorded. */
 export const orderHandlers = (
   ctx: ServiceContext<OrderTables, OrderSettings>,
-): EventHandlers<OrderTables> => {
-  const counts = orderMetrics(ctx.metrics)
+  { counts }: Pick<OrderDeps, 'counts'>,
+): EventHandlersFor<OrderTables, (typeof orderConsumes)[number]> => {
   return {
     async CancelFailed(trx, event) {
       const outcome = await handleCommand(ctx, {

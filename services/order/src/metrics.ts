@@ -35,16 +35,13 @@ const create = (metrics: ServiceMetrics) => ({
 const REJECT_REASONS = ['circuit-open', 'payment-unavailable', 'payment-refused', 'abandoned']
 const REFUSAL_REASONS = ['point-unavailable', 'points-refused', 'not-cancellable', 'drink-started']
 
-const made = new WeakMap<ServiceMetrics, OrderMetrics>()
-
-/** The order saga's outcomes, in the service's registry; routes, use cases and handlers share them. */
+/**
+ * The order saga's outcomes, in the service's registry; made once by the service's composition
+ * (index.ts) and shared by its routes, use cases and handlers.
+ */
 export function orderMetrics(metrics: ServiceMetrics): OrderMetrics {
-  let found = made.get(metrics)
-  if (!found) {
-    found = create(metrics)
-    for (const reason of REJECT_REASONS) found.rejected.inc({ reason }, 0)
-    for (const reason of REFUSAL_REASONS) found.cancelRefused.inc({ reason }, 0)
-    made.set(metrics, found)
-  }
-  return found
+  const counts = create(metrics)
+  for (const reason of REJECT_REASONS) counts.rejected.inc({ reason }, 0)
+  for (const reason of REFUSAL_REASONS) counts.cancelRefused.inc({ reason }, 0)
+  return counts
 }

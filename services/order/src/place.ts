@@ -1,9 +1,8 @@
 import { handleCommand } from '@cafeteria/platform'
 import { type Order, type OrderDraft, orderDecider, type RejectReason } from './domain.ts'
 import { claim } from './idempotency.ts'
-import type { OrderContext } from './index.ts'
-import { orderMetrics } from './metrics.ts'
-import type { PaymentGateway } from './payments.ts'
+import type { OrderContext, OrderDeps } from './index.ts'
+import type { OrderMetrics } from './metrics.ts'
 import { appendHistory, findPendingOlderThan, insertPending, saveOver } from './store.ts'
 
 export type PlaceResult =
@@ -21,13 +20,13 @@ export type PlaceResult =
  */
 export async function placeOrder(
   ctx: OrderContext,
-  payments: PaymentGateway,
+  { payments, counts }: Pick<OrderDeps, 'payments' | 'counts'>,
   draft: OrderDraft,
   idempotencyKey?: string,
 ): Promise<PlaceResult> {
   // The fallback: answered at once, with no order row and no event.
   if (payments.refusesNow()) {
-    orderMetrics(ctx.metrics).rejected.inc({ reason: 'circuit-open' })
+    counts.rejected.inc({ reason: 'circuit-open' })
     return { kind: 'payment-unavailable', detail: 'payment circuit is open' }
   }
   let pending: Order
@@ -55,7 +54,7 @@ export async function placeOrder(
   const payment = await payments.pay({ orderId: pending.id, phoneNumber: draft.phoneNumber, amt: draft.amt })
   if (!payment.ok) {
     const reason = payment.unavailable ? 'payment-unavailable' : 'payment-refused'
-    await reject(ctx, pending, reason)
+    await reject(ctx, counts, pending, reason)
     ctx.log.warn({ orderId: pending.id, detail: payment.detail }, 'payment failed; order not placed')
     return { kind: reason, detail: payment.detail }
   }
@@ -78,12 +77,17 @@ export async function placeOrder(
     ctx.log.error({ orderId: pending.id }, 'order given up as abandoned while it was being paid')
     return { kind: 'payment-unavailable', detail: 'the payment took too long to confirm' }
   }
-  orderMetrics(ctx.metrics).placed.inc()
+  counts.placed.inc()
   return { kind: 'placed', order: confirmed.state }
 }
 
 /** Records that an order was not placed and announces it, so a late payment gets voided. */
-export async function reject(ctx: OrderContext, pending: Order, reason: RejectReason): Promise<boolean> {
+export async function reject(
+  ctx: OrderContext,
+  counts: OrderMetrics,
+  pending: Order,
+  reason: RejectReason,
+): Promise<boolean> {
   const outcome = await handleCommand(ctx, {
     decider: orderDecider,
     command: { type: 'RecordPaymentFailure', reason },
@@ -91,7 +95,7 @@ export async function reject(ctx: OrderContext, pending: Order, reason: RejectRe
     save: saveOver,
   })
   const rejected = outcome.kind === 'done'
-  if (rejected) orderMetrics(ctx.metrics).rejected.inc({ reason })
+  if (rejected) counts.rejected.inc({ reason })
   return rejected
 }
 
@@ -100,11 +104,15 @@ export async function reject(ctx: OrderContext, pending: Order, reason: RejectRe
  * died mid-payment: it is rejected, and its payment, if one was made, is voided. "Long after" is
  * `ORDER_ABANDONED_AFTER_MS`, checked at start-up against the longest call (settings.ts).
  */
-export async function rejectAbandoned(ctx: OrderContext, olderThanMs: number): Promise<number> {
+export async function rejectAbandoned(
+  ctx: OrderContext,
+  counts: OrderMetrics,
+  olderThanMs: number,
+): Promise<number> {
   // Aged on the database's clock: a replica whose clock runs ahead would reject live orders.
   const stale = await findPendingOlderThan(ctx.db, ctx.dialect, olderThanMs, 100)
   let rejected = 0
-  for (const order of stale) if (await reject(ctx, order, 'abandoned')) rejected++
+  for (const order of stale) if (await reject(ctx, counts, order, 'abandoned')) rejected++
   if (rejected > 0) ctx.log.warn({ rejected }, 'rejected orders abandoned while paying')
   return rejected
 }

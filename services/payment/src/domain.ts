@@ -1,5 +1,13 @@
-import type { NewEvent } from '@cafeteria/contracts'
-import { type Decider, type Rejected, rejected } from '@cafeteria/platform/decider'
+import type { EventType, NewEventOf } from '@cafeteria/contracts'
+import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
+
+/** What the payment service emits: all its deciders may return, and the flows table's producers. */
+export const paymentEmits = [
+  'PaymentApproved',
+  'PaymentVoided',
+  'PaymentCanceled',
+] as const satisfies readonly EventType[]
+export type PaymentEmitted = NewEventOf<(typeof paymentEmits)[number]>
 
 /**
  * `PaymentVoided`: the order was rejected (the customer was told it failed), so a payment that
@@ -97,7 +105,7 @@ function evolve(payment: PaymentState, event: PaymentEvent): PaymentState {
 }
 
 /** The contract events that announce a saved payment: its id, phone and amount. */
-export const announce = (events: readonly PaymentEvent[], payment: Payment): NewEvent[] =>
+export const announce = (events: readonly PaymentEvent[], payment: Payment): PaymentEmitted[] =>
   events.flatMap((event) =>
     event.type === 'PaymentRefusedAhead'
       ? []
@@ -110,7 +118,11 @@ export const announce = (events: readonly PaymentEvent[], payment: Payment): New
         ],
   )
 
-export const paymentDecider: Decider<PaymentState, PaymentCommand, PaymentEvent> = {
+export const paymentDecider: Decider<
+  PaymentState,
+  PaymentCommand,
+  EmittingOnly<PaymentEvent, (typeof paymentEmits)[number]>
+> = {
   initialState: () => undefined,
   decide,
   evolve,

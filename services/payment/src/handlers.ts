@@ -1,11 +1,22 @@
-import { type EventHandlers, handleCommand, type ServiceContext, type ServiceTrx } from '@cafeteria/platform'
+import type { EventType } from '@cafeteria/contracts'
+import {
+  type EventHandlersFor,
+  handleCommand,
+  type ServiceContext,
+  type ServiceTrx,
+} from '@cafeteria/platform'
 import { announce, type Payment, type PaymentCommand, type PaymentState, paymentDecider } from './domain.ts'
 import { findByOrderId, type PaymentTables, savePayment } from './store.ts'
 
 type Context = ServiceContext<PaymentTables, unknown>
 type Trx = ServiceTrx<PaymentTables>
 
-export const paymentHandlers = (ctx: Context): EventHandlers<PaymentTables> => ({
+/** What the payment service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const paymentConsumes = ['DrinkCanceled', 'OrderRejected'] as const satisfies readonly EventType[]
+
+export const paymentHandlers = (
+  ctx: Context,
+): EventHandlersFor<PaymentTables, (typeof paymentConsumes)[number]> => ({
   async DrinkCanceled(trx, event) {
     const outcome = await handleCommand(ctx, { trx, ...paymentSteps(ctx, event.orderId, { type: 'Refund' }) })
     if (outcome.kind === 'raced') throw new Error(`payment of order ${event.orderId} changed meanwhile`)

@@ -11,6 +11,7 @@ import {
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
 import type { PointEntry, PointRefusal } from './domain.ts'
+import type { PointDeps } from './index.ts'
 import { retryTransient, runCommand } from './ledger.ts'
 import { liveRoutes } from './live.ts'
 import type { PointSettings } from './settings.ts'
@@ -83,8 +84,8 @@ function phoneNumberOf(raw: string, where: 'body'): string {
   return phoneNumber
 }
 
-export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, PointSettings>) {
-  liveRoutes(app, ctx)
+export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, PointSettings>, deps: PointDeps) {
+  liveRoutes(app, deps.feed)
 
   app.patch(
     '/points/cancelPoint',
@@ -104,7 +105,7 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
       }
       const entry = await retryTransient(() =>
         ctx.transaction(async (trx) => {
-          const outcome = await runCommand(ctx, trx, command)
+          const outcome = await runCommand(ctx, deps, trx, command)
           // Thrown inside the transaction, so a refusal leaves nothing behind, not even a new balance row.
           if (outcome.kind === 'rejected') throw refusal(outcome.reason)
           // The balance's conditional change refused it: it no longer covered the deduction.

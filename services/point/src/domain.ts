@@ -1,5 +1,13 @@
-import type { NewEvent } from '@cafeteria/contracts'
-import { type Decider, type Rejected, rejected } from '@cafeteria/platform/decider'
+import type { EventType, NewEventOf } from '@cafeteria/contracts'
+import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
+
+/** What the point service emits: all its deciders may return, and the flows table's producers. */
+export const pointEmits = [
+  'PointsAccrued',
+  'PointsDeducted',
+  'PointsRestored',
+] as const satisfies readonly EventType[]
+export type PointEmitted = NewEventOf<(typeof pointEmits)[number]>
 
 /**
  * Points are a ledger per phone number. Each order has at most one entry of each kind: `Order`
@@ -157,7 +165,7 @@ function decideRestore(command: RestorePoints, { Cancel, Restore }: OrderLedger)
 const eventType = { Order: 'PointsAccrued', Cancel: 'PointsDeducted', Restore: 'PointsRestored' } as const
 
 /** What a recorded entry announces: how many points moved and the balance after. */
-export const recordedEvents = (entry: DecidedEntry): NewEvent[] => [
+export const recordedEvents = (entry: DecidedEntry): PointEmitted[] => [
   {
     type: eventType[entry.kind],
     orderId: entry.orderId,
@@ -181,10 +189,15 @@ export type PointRefusal =
  * nets out an earlier entry and the balance did not move (an accrual after its order's cancel).
  */
 export type PointEvent =
-  | (Extract<NewEvent, { type: (typeof eventType)[EntryKind] }> & { readonly entry: DecidedEntry })
+  | (Extract<PointEmitted, { type: (typeof eventType)[EntryKind] }> & { readonly entry: DecidedEntry })
   | { readonly type: 'EntryNettedOut'; readonly orderId: number; readonly entry: DecidedEntry }
 
-export const pointDecider: Decider<PointState, PointCommand, PointEvent, PointRefusal> = {
+export const pointDecider: Decider<
+  PointState,
+  PointCommand,
+  EmittingOnly<PointEvent, (typeof pointEmits)[number]>,
+  PointRefusal
+> = {
   initialState: () => ({ ledger: {}, balance: 0 }),
   decide,
   evolve,

@@ -1,4 +1,6 @@
-import type { EventHandlers, ServiceContext } from '@cafeteria/platform'
+import type { EventType } from '@cafeteria/contracts'
+import type { EventHandlersFor, ServiceContext } from '@cafeteria/platform'
+import type { PointDeps } from './index.ts'
 import { type Outcome, runCommand } from './ledger.ts'
 import type { PointSettings } from './settings.ts'
 import type { PointTables } from './store.ts'
@@ -10,11 +12,15 @@ function expectConsistent(outcome: Outcome, what: string) {
   }
 }
 
+/** What the point service handles: its handlers' keys exactly, and the flows table's consumers. */
+export const pointConsumes = ['Ordered', 'CancelFailed'] as const satisfies readonly EventType[]
+
 export const pointHandlers = (
   ctx: ServiceContext<PointTables, PointSettings>,
-): EventHandlers<PointTables> => ({
+  deps: PointDeps,
+): EventHandlersFor<PointTables, (typeof pointConsumes)[number]> => ({
   async Ordered(trx, event) {
-    const outcome = await runCommand(ctx, trx, {
+    const outcome = await runCommand(ctx, deps, trx, {
       type: 'AccruePoints',
       orderId: event.orderId,
       ...event.data,
@@ -24,7 +30,7 @@ export const pointHandlers = (
 
   /** The barista had started, so the cancel was refused: give back what the cancel deducted. */
   async CancelFailed(trx, event) {
-    const outcome = await runCommand(ctx, trx, {
+    const outcome = await runCommand(ctx, deps, trx, {
       type: 'RestorePoints',
       orderId: event.orderId,
       phoneNumber: event.data.phoneNumber,

@@ -7,8 +7,7 @@ import {
   type PointState,
   pointDecider,
 } from './domain.ts'
-import { pointFeed } from './live.ts'
-import { pointMetrics } from './metrics.ts'
+import type { PointDeps } from './index.ts'
 import type { PointSettings } from './settings.ts'
 import {
   balanceOf,
@@ -29,10 +28,10 @@ export type Outcome = CommandOutcome<PointState, PointEvent, PointRefusal>
  */
 export async function runCommand(
   ctx: ServiceContext<PointTables, PointSettings>,
+  { feed, count }: PointDeps,
   trx: ServiceTrx<PointTables>,
   command: PointCommand,
 ): Promise<Outcome> {
-  const count = pointMetrics(ctx.metrics)
   return handleCommand(ctx, {
     trx,
     decider: pointDecider,
@@ -51,7 +50,7 @@ export async function runCommand(
         await insertEntry(trx, ctx.dialect, entry, entry.totalPoint, ctx.now())
         ctx.afterCommit(trx, () => {
           count(entry.kind, entry.point)
-          pointFeed(ctx).changed(entry.phoneNumber)
+          feed.changed(entry.phoneNumber)
         })
       }
       return state

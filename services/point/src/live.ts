@@ -1,7 +1,7 @@
 import {
   createLiveFeed,
   type HttpApp,
-  perService,
+  type LiveFeed,
   phoneStreamRoute,
   type ServiceContext,
 } from '@cafeteria/platform'
@@ -33,17 +33,16 @@ export async function readPoints(ctx: Context, phoneNumber: string) {
 }
 
 /** Each phone's points as Server-Sent Events; one feed per running service. */
-export const pointFeed = perService((ctx: Context) =>
+export const pointFeed = (ctx: Context): LiveFeed =>
   createLiveFeed({
     event: 'points',
     read: (phoneNumber) => readPoints(ctx, phoneNumber),
     settings: ctx.config.live,
     log: ctx.log,
-  }),
-)
+  })
 
-export function liveRoutes(app: HttpApp, ctx: Context) {
-  phoneStreamRoute(app, '/points/stream', pointFeed(ctx), {
+export function liveRoutes(app: HttpApp, feed: LiveFeed) {
+  phoneStreamRoute(app, '/points/stream', feed, {
     summary:
       "A phone's points as Server-Sent Events (`event: points`: {point, history newest first}), sent again on every change",
     event: '`event: points`',

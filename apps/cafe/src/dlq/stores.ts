@@ -33,7 +33,8 @@ export class StoreUnavailable extends Error {
 /** The URL the service itself would use in that mode: `<SERVICE>_DATABASE_URL`, else the mode's default. */
 export function databaseUrlOf(service: string, where: Where, env: Env): string {
   const entry = findService(service)
-  if (!entry) throw new Error(`unknown service '${service}'`)
+  // The gateway keeps no data, so no dead letters either.
+  if (!entry?.distributedDatabase) throw new Error(`unknown service '${service}'`)
   const fallback = where.distributed
     ? entry.distributedDatabase
     : `sqlite:${join(resolve(where.dataDir), `${service}.db`)}`

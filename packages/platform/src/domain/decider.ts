@@ -1,3 +1,5 @@
+import type { EventType } from '@cafeteria/contracts'
+
 /**
  * The one shape of a service's business decisions, after Emmett's Decider: `decide` answers a
  * command with the events it causes, `evolve` folds an event into the state, `initialState` is
@@ -30,3 +32,14 @@ export function decideAndEvolve<State, Command, Event, Rejection>(
   if (isRejected(decision)) return decision
   return { state: decision.reduce(decider.evolve, state), events: decision }
 }
+
+/**
+ * `Event`, when every contract event among a decider's events is one its service says it emits
+ * (`<svc>Emits`, the flows table's producers); otherwise a type no event is, which names the
+ * unlisted ones, so the decider does not compile until the list (and the table) says so too.
+ */
+export type EmittingOnly<Event extends { readonly type: string }, Emits extends EventType> = [
+  Exclude<Extract<Event['type'], EventType>, Emits>,
+] extends [never]
+  ? Event
+  : { readonly notInEmits: Exclude<Extract<Event['type'], EventType>, Emits> }

@@ -18,6 +18,13 @@ export type EventHandler<DB, K extends EventType = EventType> = (
 
 export type EventHandlers<DB> = { readonly [K in EventType]?: EventHandler<DB, K> }
 
+/**
+ * Exactly the handlers of the `K` events: a service's handlers are typed with the list of events it
+ * declares it consumes, so a handler missing from the list, or listed without a handler, does not
+ * compile (and the list is what the flows table in the contracts is checked against).
+ */
+export type EventHandlersFor<DB, K extends EventType> = { readonly [T in K]: EventHandler<DB, T> }
+
 export interface ConsumerOptions<DB> {
   readonly consumer: string
   readonly database: Database<DB & PlatformTables>

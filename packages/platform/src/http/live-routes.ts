@@ -5,23 +5,6 @@ import type { LiveFeed } from './live.ts'
 import { notFound, ProblemSchema } from './problem.ts'
 
 /**
- * One value per running service, made on first use. A service's event handlers (which call
- * `changed`) and its routes (which `serve`) must share one feed, and a test that starts the
- * service twice must get two.
- */
-export function perService<Ctx extends object, T>(make: (ctx: Ctx) => T): (ctx: Ctx) => T {
-  const made = new WeakMap<Ctx, T>()
-  return (ctx) => {
-    let value = made.get(ctx)
-    if (value === undefined) {
-      value = make(ctx)
-      made.set(ctx, value)
-    }
-    return value
-  }
-}
-
-/**
  * `GET <path>`: the feed's view of the signed-in customer as Server-Sent Events (in open mode, of
  * `?phoneNumber=`, validated and normalised like everywhere else). Another customer's phone is
  * answered as an unknown stream. The feed ends its streams when the app closes, so clients

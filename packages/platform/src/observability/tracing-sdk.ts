@@ -13,13 +13,8 @@ import {
 } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base'
-import {
-  convertLegacyHttpOptions,
-  createOtlpHttpExportDelegate,
-} from '@opentelemetry/otlp-exporter-base/node-http'
-import { JsonTraceSerializer, TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer'
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { OTLPTraceExporter as OtlpProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
 import {
   AlwaysOffSampler,
@@ -27,7 +22,6 @@ import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
   ParentBasedSampler,
-  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   TraceIdRatioBasedSampler,
@@ -64,21 +58,6 @@ function installContextManager(): void {
   contextManagerInstalled = true
 }
 
-/** OTLP over HTTP with JSON bodies, on the same exporter base as the protobuf one. */
-class OtlpJsonTraceExporter extends OTLPExporterBase<ReadableSpan[]> {
-  constructor(config: { url: string; headers: Record<string, string>; timeoutMillis: number }) {
-    super(
-      createOtlpHttpExportDelegate(
-        convertLegacyHttpOptions(config, 'TRACES', 'v1/traces', { 'Content-Type': 'application/json' }),
-        JsonTraceSerializer,
-        'otlp_http_json_span_exporter',
-        TraceExporterMetricsHelper,
-        undefined,
-      ),
-    )
-  }
-}
-
 function exporterOf(kind: 'otlp' | 'console', settings: TracingSettings): SpanExporter {
   if (kind === 'console') return new ConsoleSpanExporter()
   const config = {
@@ -87,8 +66,8 @@ function exporterOf(kind: 'otlp' | 'console', settings: TracingSettings): SpanEx
     timeoutMillis: settings.otlp.timeoutMs,
   }
   return settings.otlp.protocol === 'http/json'
-    ? (new OtlpJsonTraceExporter(config) as unknown as SpanExporter)
-    : new OTLPTraceExporter(config)
+    ? new OtlpJsonTraceExporter(config)
+    : new OtlpProtobufTraceExporter(config)
 }
 
 function samplerOf(settings: TracingSettings): Sampler {

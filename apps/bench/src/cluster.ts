@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
+import { cafeCli, freePort } from '@cafeteria/cafe/process'
+import { services } from '@cafeteria/cafe/services'
 import { connectNats, natsSettings } from '@cafeteria/platform'
-import { sibling } from '@cafeteria/platform/modules'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
-import { freePort } from './process.ts'
-import { services } from './services.ts'
 
 /**
  * Distributed mode for fault injection: every service a real process (`cafe serve`) on a port of
@@ -15,7 +13,6 @@ import { services } from './services.ts'
  * `cafe bench --scenario chaos`) can kill, pause, restart or cut off any one of them. Nothing here
  * is a switch inside the services: faults come from outside, as they would in production.
  */
-const cli = fileURLToPath(sibling(import.meta.url, 'cli'))
 export type ServiceName = 'gateway' | 'order' | 'payment' | 'drink' | 'customercenter' | 'point'
 const backEnds = services.map((s) => s.definition.name as ServiceName)
 
@@ -86,7 +83,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const extra: Partial<Record<ServiceName, Record<string, string>>> = { ...options.env }
 
   async function start(service: ServiceName): Promise<void> {
-    const child = spawn(process.execPath, [cli, 'serve', service], {
+    const child = spawn(process.execPath, [cafeCli, 'serve', service], {
       env: { ...process.env, ...shared, ...extra[service] },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -1,5 +1,5 @@
-import { startCluster } from '../cluster.ts'
 import { type ChaosParty, type ChaosRecord, runChaos } from './chaos.ts'
+import { startCluster } from './cluster.ts'
 import { type InvariantReport, settle } from './invariants.ts'
 import type { ChaosOptions } from './options.ts'
 import { note } from './progress.ts'

@@ -9,7 +9,7 @@ type SqliteSync = 'normal' | 'full'
 /**
  * What fsyncing every publish of the embedded log costs: one-message publishes one after another
  * (as the relay publishes a kicked row), into a fresh log under --dir, FULL and NORMAL alternating.
- *   node apps/cafe/src/bench/bus-sync.ts [--dir /path/on/the/data/disk] [--count 2000] [--rounds 3]
+ *   node apps/bench/src/bus-sync.ts [--dir /path/on/the/data/disk] [--count 2000] [--rounds 3]
  */
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseStatus } from './memory.ts'
-import { parseEvents } from './sse.ts'
+import { eventReader } from './sse.ts'
 import { mapBounded } from './verify.ts'
 
 test('verification keeps at most the given number of look-ups in flight, results in order', async () => {
@@ -21,12 +21,12 @@ test('verification keeps at most the given number of look-ups in flight, results
   )
 })
 
-test('given a stream cut mid-event, when parsed, then the complete events and the rest to wait for', () => {
-  const { events, rest } = parseEvents(
-    'retry: 2000\n\nid: a\nevent: mypage\ndata: {"orders":[]}\n\n: hi\n\nevent: my',
-  )
+test('given a stream cut mid-event, when read, then the complete events, and the rest once it arrives', () => {
+  const read = eventReader()
+  const events = read('retry: 2000\n\nid: a\nevent: mypage\ndata: {"orders":[]}\n\n: hi\n\nevent: my')
   assert.deepEqual(events, [{ event: 'mypage', data: '{"orders":[]}' }])
-  assert.equal(rest, 'event: my')
+  // What was left, `event: my`, is kept: the rest of the event completes it.
+  assert.deepEqual(read('page\ndata: {"orders":[1]}\n\n'), [{ event: 'mypage', data: '{"orders":[1]}' }])
 })
 
 test('given /proc/<pid>/status, when parsed, then the resident size now and its high water mark in kB', () => {

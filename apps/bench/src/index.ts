@@ -1,15 +1,15 @@
-import { calibrate, calibrationView } from './bench/calibration.ts'
-import { type BenchOptions, type Mode, parseBenchArgs, usage } from './bench/options.ts'
-import { ordersPhase, verifyConcurrency, verifyWaitMs, warmupS, withSystem } from './bench/orders.ts'
-import { note } from './bench/progress.ts'
-import { runSuite } from './bench/suite.ts'
-import { type ModeRun, type ModeSummary, machine, modeSummary, publishSummary } from './bench/summary.ts'
+import { calibrate, calibrationView } from './calibration.ts'
+import { type BenchOptions, type Mode, parseBenchArgs, usage } from './options.ts'
+import { ordersPhase, verifyConcurrency, verifyWaitMs, warmupS, withSystem } from './orders.ts'
+import { note } from './progress.ts'
+import { runSuite } from './suite.ts'
+import { type ModeRun, type ModeSummary, machine, modeSummary, publishSummary } from './summary.ts'
 
 const calibrationMaxS = 5
 
 /**
  * `cafe bench`: calibrate, load each mode, verify every order, print and save a JSON summary;
- * with --suite or --scenario, the scenario suite instead (bench/suite.ts).
+ * with --suite or --scenario, the scenario suite instead (suite.ts).
  */
 export async function bench(args: string[], _logger: unknown): Promise<void> {
   const options = parseBenchArgs(args)

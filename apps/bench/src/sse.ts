@@ -1,24 +1,26 @@
+import { createParser } from 'eventsource-parser'
+
 /** One Server-Sent Event's name and data (ids and retry hints do not matter to the bench). */
 export interface ServerEvent {
   readonly event: string
   readonly data: string
 }
 
-/** The complete events at the start of `buffer`, and what is left of an event still arriving. */
-export function parseEvents(buffer: string): { events: ServerEvent[]; rest: string } {
-  const events: ServerEvent[] = []
-  const blocks = buffer.replaceAll('\r\n', '\n').split('\n\n')
-  const rest = blocks.pop() ?? ''
-  for (const block of blocks) {
-    let event = 'message'
-    const data: string[] = []
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event:')) event = line.slice(6).trim()
-      else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5))
-    }
-    if (data.length > 0) events.push({ event, data: data.join('\n') })
+/**
+ * A reader of one event stream, fed its text as it arrives: it returns the events each piece
+ * completes and keeps what is left of an event still arriving.
+ */
+export function eventReader(): (text: string) => ServerEvent[] {
+  let events: ServerEvent[] = []
+  const parser = createParser({
+    onEvent: ({ event, data }) => events.push({ event: event ?? 'message', data }),
+  })
+  return (text) => {
+    parser.feed(text)
+    const complete = events
+    events = []
+    return complete
   }
-  return { events, rest }
 }
 
 export interface EventSubscription {
@@ -44,13 +46,12 @@ export async function subscribe(
   const body = response.body
   const ended = (async () => {
     const decoder = new TextDecoder()
-    let buffer = ''
+    const read = eventReader()
     try {
       for await (const chunk of body) {
         const receivedAt = performance.now()
-        const parsed = parseEvents(buffer + decoder.decode(chunk as Uint8Array, { stream: true }))
-        buffer = parsed.rest
-        for (const event of parsed.events) onEvent(event, receivedAt)
+        for (const event of read(decoder.decode(chunk as Uint8Array, { stream: true })))
+          onEvent(event, receivedAt)
       }
     } catch {
       // Aborted by close(), or the connection dropped: either way the stream is over.

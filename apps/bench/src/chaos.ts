@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { defaultMenu } from '@cafeteria/contracts'
-import type { Cluster, ServiceName } from '../cluster.ts'
+import type { Cluster, ServiceName } from './cluster.ts'
 
 /**
  * Chaos over distributed mode: customers place orders (each with an Idempotency-Key, sent again
@@ -30,9 +30,9 @@ export interface ChaosSettings {
   /** How long after the chaos an order or a cancel may still be retried before it counts as lost. */
   readonly resolveWithinMs: number
   /**
-   * The chaos goes on past `durationMs` until this many orders were placed and kills made, up to
-   * four times as long: a busy machine restarts and serves slowly, and a run that exercised
-   * little proves little.
+   * The clients go on past `durationMs` until this many orders were placed, up to six times as
+   * long, and the killer until it made this many kills: a busy machine restarts and serves
+   * slowly, and a run that exercised little proves little.
    */
   readonly atLeast?: { readonly orders: number; readonly kills: number }
 }
@@ -153,7 +153,7 @@ export async function runChaos(
     if (giveUpAt !== Number.POSITIVE_INFINITY) return true
     const ran = Date.now() - began
     const enough = record.orders.size >= least.orders && record.kills.length >= least.kills
-    if (ran < settings.durationMs || (!enough && ran < 4 * settings.durationMs)) return false
+    if (ran < settings.durationMs || (!enough && ran < 6 * settings.durationMs)) return false
     giveUpAt = Date.now() + settings.resolveWithinMs
     return true
   }
@@ -273,7 +273,12 @@ export async function runChaos(
     const restarting = new Map<ServiceName, Promise<void>>()
     for (;;) {
       await sleep(settings.killIntervalMs * (0.5 + random()))
-      if (over()) break
+      // Past its time with its kills made, the killer rests: on a busy host the clients may
+      // still need a while to place their share, and killing on meanwhile would only starve them.
+      if (over() || (Date.now() - began >= settings.durationMs && record.kills.length >= least.kills)) break
+      // Two services down at once is fault enough: on a busy host restarts take seconds, and
+      // more at once would leave the system down most of the time, placing nothing.
+      while (restarting.size >= MAX_DOWN) await Promise.race(restarting.values())
       // Another service may be starting (and die so); the same one is left to get ready first.
       const up = chaosVictims.filter((s) => !restarting.has(s))
       const service = up[Math.floor(random() * up.length)]
@@ -299,6 +304,8 @@ export async function runChaos(
   await Promise.all([killer(), barista(), ...Array.from({ length: settings.clients }, (_, n) => client(n))])
   return record
 }
+
+const MAX_DOWN = 2
 
 /** Starts a killed service; a start that fails (exited, or not ready in time) is tried again. */
 async function startAgain(
