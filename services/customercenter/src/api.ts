@@ -1,15 +1,4 @@
-import { EntityId } from '@cafeteria/contracts'
-import {
-  ByPhoneNumberQuery,
-  HalCollectionSchema,
-  type HttpApp,
-  halCollection,
-  mayView,
-  notFound,
-  ProblemSchema,
-  type ServiceContext,
-  searchedPhone,
-} from '@cafeteria/platform'
+import { byId, byPhoneNumber, type HttpApp, readRoutes, type ServiceContext } from '@cafeteria/platform'
 import { type TSchema, Type } from 'typebox'
 import type { MyPage, Notification } from './domain.ts'
 import type { CustomercenterDeps } from './index.ts'
@@ -25,7 +14,6 @@ import {
   type Stored,
 } from './store.ts'
 
-const Id = EntityId
 const Nullable = <T extends TSchema>(type: T) => Type.Union([type, Type.Null()])
 
 const MyPageView = Type.Object({
@@ -43,8 +31,6 @@ const MyPageView = Type.Object({
     Type.Literal('PaymentCanceled'),
   ]),
 })
-// The original's controller answered a plain array here, not a HAL collection.
-const MyPages = Type.Array(MyPageView)
 
 const NotificationView = Type.Object({
   id: Type.Integer(),
@@ -57,7 +43,6 @@ const NotificationView = Type.Object({
   createTime: Type.String({ format: 'date-time' }),
   sentTime: Nullable(Type.String({ format: 'date-time' })),
 })
-const Notifications = HalCollectionSchema('notifications', NotificationView)
 
 const myPageView = (p: Stored<MyPage>) => ({
   id: p.id,
@@ -85,8 +70,6 @@ const notificationView = (n: Notification) => ({
   sentTime: n.sentTime?.toISOString() ?? null,
 })
 
-const customer = { access: 'customer' } as const
-
 export function customercenterRoutes(
   app: HttpApp,
   ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
@@ -94,88 +77,31 @@ export function customercenterRoutes(
 ) {
   liveRoutes(app, myPage)
 
-  app.get(
-    '/mypages/search/findByPhoneNumber',
-    {
-      config: customer,
-      schema: {
-        summary: "A customer's orders and where each one is (My Page)",
-        querystring: ByPhoneNumberQuery,
-        response: { 200: MyPages, 400: ProblemSchema },
-      },
+  readRoutes(app, 'mypages', {
+    schema: MyPageView,
+    view: myPageView,
+    // The original's controller answered a plain array here, not a HAL collection.
+    plain: true,
+    search: {
+      findByPhoneNumber: byPhoneNumber("A customer's orders and where each one is (My Page)", (phoneNumber) =>
+        findMyPagesByPhoneNumber(ctx.db, phoneNumber),
+      ),
+      findByOrderId: byId("An order's My Page entry", 'orderId', (orderId) =>
+        findMyPagesByOrderId(ctx.db, orderId),
+      ),
     },
-    async (request) => {
-      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
-      return phoneNumber === null ? [] : (await findMyPagesByPhoneNumber(ctx.db, phoneNumber)).map(myPageView)
-    },
-  )
+    one: { summary: 'One My Page entry', what: 'mypage', find: (id) => findMyPage(ctx.db, id) },
+  })
 
-  app.get(
-    '/mypages/search/findByOrderId',
-    {
-      config: customer,
-      schema: {
-        summary: "An order's My Page entry",
-        querystring: Type.Object({ orderId: Id }),
-        response: { 200: MyPages, 400: ProblemSchema },
-      },
+  readRoutes(app, 'notifications', {
+    schema: NotificationView,
+    view: notificationView,
+    search: {
+      findByPhoneNumber: byPhoneNumber(
+        'Notifications to a customer, oldest first, with their delivery status',
+        (phoneNumber) => findNotificationsByPhoneNumber(ctx.db, phoneNumber),
+      ),
     },
-    async (request) =>
-      (await findMyPagesByOrderId(ctx.db, request.query.orderId))
-        .filter((page) => mayView(request, page.phoneNumber))
-        .map(myPageView),
-  )
-
-  app.get(
-    '/mypages/:id',
-    {
-      config: customer,
-      schema: {
-        summary: 'One My Page entry',
-        params: Type.Object({ id: Id }),
-        response: { 200: MyPageView, 400: ProblemSchema, 404: ProblemSchema },
-      },
-    },
-    async (request) => {
-      const page = await findMyPage(ctx.db, request.params.id)
-      if (!page || !mayView(request, page.phoneNumber)) throw notFound('mypage', request.params.id)
-      return myPageView(page)
-    },
-  )
-
-  app.get(
-    '/notifications/search/findByPhoneNumber',
-    {
-      config: customer,
-      schema: {
-        summary: 'Notifications to a customer, oldest first, with their delivery status',
-        querystring: ByPhoneNumberQuery,
-        response: { 200: Notifications, 400: ProblemSchema },
-      },
-    },
-    async (request) => {
-      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
-      const found = phoneNumber === null ? [] : await findNotificationsByPhoneNumber(ctx.db, phoneNumber)
-      return halCollection('notifications', found.map(notificationView), request.url)
-    },
-  )
-
-  app.get(
-    '/notifications/:id',
-    {
-      config: customer,
-      schema: {
-        summary: 'One notification',
-        params: Type.Object({ id: Id }),
-        response: { 200: NotificationView, 400: ProblemSchema, 404: ProblemSchema },
-      },
-    },
-    async (request) => {
-      const notification = await findNotification(ctx.db, request.params.id)
-      if (!notification || !mayView(request, notification.phoneNumber)) {
-        throw notFound('notification', request.params.id)
-      }
-      return notificationView(notification)
-    },
-  )
+    one: { summary: 'One notification', what: 'notification', find: (id) => findNotification(ctx.db, id) },
+  })
 }

@@ -1,19 +1,23 @@
 import { EntityId } from '@cafeteria/contracts'
 import {
+  byId,
   HalCollectionSchema,
   type HttpApp,
   HttpProblem,
   halCollection,
+  handleCommand,
   notFound,
   ProblemSchema,
+  readRoutes,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import { type Drink, decide } from './domain.ts'
+import { type Drink, drinkDecider } from './domain.ts'
+import { savingTicket } from './handlers.ts'
 import type { DrinkDeps } from './index.ts'
 import { liveRoutes } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
-import { type DrinkTables, findByOrderId, findDrink, listDrinks, saveDrink } from './store.ts'
+import { type DrinkTables, findByOrderId, findDrink, listDrinks } from './store.ts'
 import { drinkView } from './views.ts'
 
 const Status = Type.Union([
@@ -39,7 +43,6 @@ const Id = EntityId
 const StaffProblems = { 401: ProblemSchema, 429: ProblemSchema }
 
 export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, DrinkSettings>, deps: DrinkDeps) {
-  const { feeds } = deps
   const view = (drink: Drink) => drinkView(drink, ctx.access.open ? 'whole' : 'masked')
   liveRoutes(app, ctx, deps)
 
@@ -69,36 +72,16 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
     },
   )
 
-  app.get(
-    '/drinks/:id',
-    {
-      config: { access: 'staff' },
-      schema: {
-        summary: 'One drink ticket',
-        params: Type.Object({ id: Id }),
-        response: { 200: DrinkView, 400: ProblemSchema, 404: ProblemSchema, ...StaffProblems },
-      },
+  readRoutes(app, 'drinks', {
+    schema: DrinkView,
+    view,
+    access: 'staff',
+    problems: StaffProblems,
+    one: { summary: 'One drink ticket', what: 'drink', find: (id) => findDrink(ctx.db, id) },
+    search: {
+      findByOrderId: byId("An order's drink tickets", 'orderId', (orderId) => findByOrderId(ctx.db, orderId)),
     },
-    async (request) => {
-      const drink = await findDrink(ctx.db, request.params.id)
-      if (!drink) throw notFound('drink', request.params.id)
-      return view(drink)
-    },
-  )
-
-  app.get(
-    '/drinks/search/findByOrderId',
-    {
-      config: { access: 'staff' },
-      schema: {
-        summary: "An order's drink tickets",
-        querystring: Type.Object({ orderId: Id }),
-        response: { 200: Drinks, 400: ProblemSchema, ...StaffProblems },
-      },
-    },
-    async (request) =>
-      halCollection('drinks', (await findByOrderId(ctx.db, request.query.orderId)).map(view), request.url),
-  )
+  })
 
   app.patch(
     '/drinks/:id',
@@ -121,18 +104,22 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
       },
     },
     async (request) => {
-      const changed = await ctx.transaction(async (trx) => {
-        const drink = await findDrink(trx, request.params.id)
-        if (!drink) throw notFound('drink', request.params.id)
-        const decision = decide(drink, { type: 'Advance', to: request.body.status, at: ctx.now() })
-        if (!decision.ok) throw new HttpProblem(409, 'invalid-transition', decision.reason)
-        if (!(await saveDrink(trx, decision.drink, drink.status))) {
-          throw new HttpProblem(409, 'invalid-transition', `drink ${drink.id} changed meanwhile; reload it`)
-        }
-        await ctx.emit(trx, decision.events)
-        ctx.afterCommit(trx, feeds.changed)
-        return decision.drink
+      const { id } = request.params
+      const outcome = await handleCommand(ctx, {
+        decider: drinkDecider,
+        command: { type: 'Advance', to: request.body.status, at: ctx.now() },
+        async load(trx) {
+          const drink = await findDrink(trx, id)
+          if (!drink) throw notFound('drink', id)
+          return drink
+        },
+        save: savingTicket(ctx, deps.feeds),
       })
+      if (outcome.kind === 'rejected') throw new HttpProblem(409, 'invalid-transition', outcome.reason)
+      if (outcome.kind === 'raced' || !outcome.state) {
+        throw new HttpProblem(409, 'invalid-transition', `drink ${id} changed meanwhile; reload it`)
+      }
+      const changed = { ...outcome.state, id }
       return view(changed)
     },
   )

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { EventOf } from '@cafeteria/contracts'
-import { canceledTicketFor, type Drink, decide, ticketFor } from './domain.ts'
+import { decideAndEvolve, isRejected, published } from '@cafeteria/platform'
+import {
+  canceledTicketFor,
+  type Drink,
+  type DrinkCommand,
+  drinkDecider,
+  type Ticket,
+  ticketFor,
+} from './domain.ts'
 
 const ordered: EventOf<'Ordered'> = {
   id: 'e1',
@@ -13,6 +21,14 @@ const ordered: EventOf<'Ordered'> = {
 }
 const now = new Date('2026-01-01T00:00:01Z')
 const waiting: Drink = { id: 1, ...ticketFor(ordered, now) }
+
+/** The decider's answer as these specifications read it: refused, or the ticket and its announcements. */
+function decide(drink: Ticket, command: DrinkCommand) {
+  const outcome = decideAndEvolve(drinkDecider, command, drink)
+  if (isRejected(outcome)) return { ok: false, reason: outcome.rejected } as const
+  assert.ok(outcome.state)
+  return { ok: true, drink: outcome.state, events: published(outcome.events) } as const
+}
 const about = { phoneNumber: '01012345679', productName: 'latte', qty: 2 }
 
 describe('drink ticket', () => {

@@ -1,4 +1,5 @@
 import type { EventOf, EventType, NewEventOf } from '@cafeteria/contracts'
+import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /** What the drink service emits: all its deciders may return, and the flows table's producers. */
 export const drinkEmits = [
@@ -35,68 +36,117 @@ export interface Drink {
   readonly statusTime: Date
 }
 
-export type DrinkCommand =
-  | { readonly type: 'Advance'; readonly to: string; readonly at: Date }
-  | { readonly type: 'Cancel'; readonly at: Date }
+/** A ticket as decisions see it: its `id` comes once the store has it (a ticket just opened has none). */
+export type Ticket = Omit<Drink, 'id'> & { readonly id?: number }
 
-export type Decision =
-  | { readonly ok: true; readonly drink: Drink; readonly events: readonly DrinkEmitted[] }
-  | { readonly ok: false; readonly reason: string }
+export type DrinkCommand =
+  | { readonly type: 'Open'; readonly ticket: Ticket }
+  | { readonly type: 'Advance'; readonly to: string; readonly at: Date }
+  /** `ticket`: the ticket to leave if the cancel overtook the order (see `canceledTicketFor`). */
+  | { readonly type: 'Cancel'; readonly at: Date; readonly ticket?: Ticket }
+
+/** A contract event the service emits, with the time the ticket keeps of it. */
+type Timed<K extends DrinkEmitted['type']> = Extract<DrinkEmitted, { type: K }> & { readonly at: Date }
+
+/** What a ticket's decisions record: the barista's and the cancel's events, and the ticket's opening. */
+export type DrinkEvent =
+  | { readonly type: 'TicketOpened'; readonly orderId: number; readonly ticket: Ticket }
+  | Timed<'Receipted' | 'Made' | 'DrinkCanceled'>
+  | Extract<DrinkEmitted, { type: 'CancelFailed' }>
+
+/** No ticket until the order's first event (Ordered, or a cancel that overtook it) opens one. */
+type TicketState = Ticket | undefined
 
 /** The barista's workflow: which status may follow which. */
 const next: Partial<Record<DrinkStatus, DrinkStatus>> = { PaymentApproved: 'Receipted', Receipted: 'Made' }
 
-const about = (d: Drink) => ({ phoneNumber: d.phoneNumber, productName: d.productName, qty: d.qty })
+const about = (d: Ticket) => ({ phoneNumber: d.phoneNumber, productName: d.productName, qty: d.qty })
 
-export function decide(drink: Drink, command: DrinkCommand): Decision {
+export const drinkDecider: Decider<
+  TicketState,
+  DrinkCommand,
+  EmittingOnly<DrinkEvent, (typeof drinkEmits)[number]>
+> = {
+  initialState: () => undefined,
+  decide,
+  evolve,
+}
+
+function decide(command: DrinkCommand, drink: TicketState): readonly DrinkEvent[] | Rejected {
   switch (command.type) {
+    case 'Open':
+      // The order's ticket exists already, perhaps cancelled from the start: nothing to open.
+      return drink ? [] : [{ type: 'TicketOpened', orderId: command.ticket.orderId, ticket: command.ticket }]
     case 'Advance': {
+      if (!drink) return rejected('there is no ticket')
       if (next[drink.status] !== command.to) {
-        return { ok: false, reason: `drink ${drink.id} is ${drink.status}; it cannot become ${command.to}` }
+        return rejected(`drink ${drink.id} is ${drink.status}; it cannot become ${command.to}`)
       }
       const type = command.to === 'Receipted' ? 'Receipted' : 'Made'
-      const advanced: Drink = {
-        ...drink,
-        status: type,
-        statusTime: command.at,
-        ...(type === 'Receipted' ? { receiptedTime: command.at } : { madeTime: command.at }),
-      }
-      return { ok: true, drink: advanced, events: [{ type, orderId: drink.orderId, data: about(drink) }] }
+      return [{ type, orderId: drink.orderId, data: about(drink), at: command.at }]
     }
     case 'Cancel':
-      switch (drink.status) {
-        case 'PaymentApproved':
-          return {
-            ok: true,
-            drink: { ...drink, status: 'DrinkCanceled', statusTime: command.at },
-            events: [{ type: 'DrinkCanceled', orderId: drink.orderId, data: about(drink) }],
-          }
-        case 'Receipted':
-        case 'Made':
-          // An expected business outcome, so an event and not an error: the saga compensates.
-          // An order is cancelled at most once: the same cancel re-sent is refused silently.
-          if (drink.cancelRefused) return { ok: true, drink, events: [] }
-          return {
-            ok: true,
-            drink: { ...drink, cancelRefused: true },
-            events: [
-              {
-                type: 'CancelFailed',
-                orderId: drink.orderId,
-                data: { ...about(drink), drinkStatus: drink.status },
-              },
-            ],
-          }
-        case 'DrinkCanceled':
-          return { ok: true, drink, events: [] }
-        default: {
-          const exhaustive: never = drink.status
-          throw new Error(`unknown status ${exhaustive}`)
-        }
-      }
+      return drink ? decideCancel(drink, command.at) : cancelAhead(command)
     default: {
       const exhaustive: never = command
       throw new Error(`unknown command ${JSON.stringify(exhaustive)}`)
+    }
+  }
+}
+
+function decideCancel(drink: Ticket, at: Date): readonly DrinkEvent[] {
+  switch (drink.status) {
+    case 'PaymentApproved':
+      return [{ type: 'DrinkCanceled', orderId: drink.orderId, data: about(drink), at }]
+    case 'Receipted':
+    case 'Made':
+      // An expected business outcome, so an event and not an error: the saga compensates.
+      // An order is cancelled at most once: the same cancel re-sent is refused silently.
+      if (drink.cancelRefused) return []
+      return [
+        {
+          type: 'CancelFailed',
+          orderId: drink.orderId,
+          data: { ...about(drink), drinkStatus: drink.status },
+        },
+      ]
+    case 'DrinkCanceled':
+      return []
+    default: {
+      const exhaustive: never = drink.status
+      throw new Error(`unknown status ${exhaustive}`)
+    }
+  }
+}
+
+/** A cancel that overtook the order opens its ticket cancelled, and the cancel succeeds: nothing was started. */
+function cancelAhead(command: {
+  readonly at: Date
+  readonly ticket?: Ticket
+}): readonly DrinkEvent[] | Rejected {
+  const { ticket, at } = command
+  if (!ticket) return rejected('there is no ticket')
+  return [
+    { type: 'TicketOpened', orderId: ticket.orderId, ticket },
+    { type: 'DrinkCanceled', orderId: ticket.orderId, data: about(ticket), at },
+  ]
+}
+
+function evolve(drink: TicketState, event: DrinkEvent): TicketState {
+  if (event.type === 'TicketOpened') return event.ticket
+  if (!drink) return drink
+  switch (event.type) {
+    case 'Receipted':
+      return { ...drink, status: 'Receipted', statusTime: event.at, receiptedTime: event.at }
+    case 'Made':
+      return { ...drink, status: 'Made', statusTime: event.at, madeTime: event.at }
+    case 'DrinkCanceled':
+      return { ...drink, status: 'DrinkCanceled', statusTime: event.at }
+    case 'CancelFailed':
+      return { ...drink, cancelRefused: true }
+    default: {
+      const exhaustive: never = event
+      throw new Error(`unknown event ${JSON.stringify(exhaustive)}`)
     }
   }
 }

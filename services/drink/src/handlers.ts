@@ -1,6 +1,18 @@
 import type { EventType } from '@cafeteria/contracts'
-import type { EventHandlersFor, ServiceContext, ServiceTrx } from '@cafeteria/platform'
-import { canceledTicketFor, type DrinkCommand, type DrinkEmitted, decide, ticketFor } from './domain.ts'
+import {
+  type EventHandlersFor,
+  handleCommand,
+  type ServiceContext,
+  type ServiceTrx,
+} from '@cafeteria/platform'
+import {
+  canceledTicketFor,
+  type Drink,
+  type DrinkCommand,
+  drinkDecider,
+  type Ticket,
+  ticketFor,
+} from './domain.ts'
 import type { DrinkDeps } from './index.ts'
 import type { DrinkFeeds } from './live.ts'
 import type { DrinkSettings } from './settings.ts'
@@ -16,22 +28,17 @@ export const drinkHandlers = (
   { feeds }: Pick<DrinkDeps, 'feeds'>,
 ): EventHandlersFor<DrinkTables, (typeof drinkConsumes)[number]> => ({
   async Ordered(trx, event) {
-    if (await createTicket(trx, ctx.dialect, ticketFor(event, ctx.now()))) {
-      ctx.afterCommit(trx, feeds.changed)
-    }
+    await applyToTicket(ctx, feeds, trx, event.orderId, { type: 'Open', ticket: ticketFor(event, ctx.now()) })
   },
   async OrderCanceled(trx, event) {
     // The cancel may overtake the order: a ticket cancelled from the start makes the late
     // Ordered create nothing, and the cancel succeeds since nothing was started.
-    const ticket = canceledTicketFor(event, ctx.now())
-    if (await createTicket(trx, ctx.dialect, ticket)) {
-      const { phoneNumber, productName, qty } = ticket
-      await ctx.emit(trx, [
-        { type: 'DrinkCanceled', orderId: event.orderId, data: { phoneNumber, productName, qty } },
-      ] satisfies DrinkEmitted[])
-      return
-    }
-    await applyToTicket(ctx, feeds, trx, event.orderId, { type: 'Cancel', at: ctx.now() })
+    const at = ctx.now()
+    await applyToTicket(ctx, feeds, trx, event.orderId, {
+      type: 'Cancel',
+      at,
+      ticket: canceledTicketFor(event, at),
+    })
   },
 })
 
@@ -39,26 +46,39 @@ export const drinkHandlers = (
  * Decides on the order's ticket and saves the outcome only over the state it was decided from:
  * if the barista changed the ticket meanwhile, decide again on the new state.
  */
-export async function applyToTicket(
+async function applyToTicket(
   ctx: Context,
   feeds: DrinkFeeds,
   trx: ServiceTrx<DrinkTables>,
   orderId: number,
   command: DrinkCommand,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const [drink] = await findByOrderId(trx, orderId)
-    if (!drink) throw new Error(`order ${orderId} has no ticket`)
-    const decision = decide(drink, command)
-    if (!decision.ok) return
-    if (
-      decision.drink === drink ||
-      (await saveDrink(trx, decision.drink, drink.status, drink.cancelRefused))
-    ) {
-      await ctx.emit(trx, decision.events)
-      if (decision.drink !== drink) ctx.afterCommit(trx, feeds.changed)
-      return
-    }
-  }
-  throw new Error(`ticket of order ${orderId} kept changing; retrying the event`)
+  const outcome = await handleCommand(ctx, {
+    trx,
+    decider: drinkDecider,
+    command,
+    load: async (trx) => (await findByOrderId(trx, orderId))[0],
+    save: savingTicket(ctx, feeds),
+    attempts: 5,
+  })
+  if (outcome.kind === 'raced')
+    throw new Error(`ticket of order ${orderId} kept changing; retrying the event`)
 }
+
+/**
+ * Saves a decided ticket: the order's first, unless it has one already, or over the ticket it was
+ * decided from; undefined if someone else got there first. The barista's board hears of it once
+ * it committed.
+ */
+export const savingTicket =
+  (ctx: Context, feeds: DrinkFeeds) =>
+  async (trx: ServiceTrx<DrinkTables>, ticket: Ticket | undefined, loaded: Drink | undefined) => {
+    if (!ticket) throw new Error('a decided ticket is never nothing')
+    const saved = loaded ? { ...ticket, id: loaded.id } : ticket
+    const won = loaded
+      ? await saveDrink(trx, { ...ticket, id: loaded.id }, loaded.status, loaded.cancelRefused)
+      : await createTicket(trx, ctx.dialect, ticket)
+    if (!won) return undefined
+    ctx.afterCommit(trx, feeds.changed)
+    return saved
+  }

@@ -6,6 +6,7 @@ import {
   mayView,
   notFound,
   ProblemSchema,
+  readRoutes,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
 import { cancelOrder } from './cancel.ts'
@@ -138,20 +139,18 @@ export function orderRoutes(app: HttpApp, ctx: OrderContext, deps: OrderDeps) {
     },
   )
 
-  app.get(
-    '/orders/:id',
-    {
-      config: { access: 'customer' },
-      schema: { summary: 'One order', params: IdParams, response: { 200: OrderView, 404: ProblemSchema } },
+  readRoutes(app, 'orders', {
+    schema: OrderView,
+    view: async (order: Order) => view(order, await historyOf(ctx.db, order.id)),
+    one: {
+      summary: 'One order',
+      what: 'order',
+      async find(id) {
+        const order = await findOrder(ctx.db, id)
+        return order && isVisible(order) ? order : undefined
+      },
     },
-    async (request) => {
-      const order = await findOrder(ctx.db, request.params.id)
-      if (!order || !isVisible(order) || !mayView(request, order.phoneNumber)) {
-        throw notFound('order', request.params.id)
-      }
-      return view(order, await historyOf(ctx.db, order.id))
-    },
-  )
+  })
 
   app.patch(
     '/orders/:id',

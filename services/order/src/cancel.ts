@@ -1,4 +1,5 @@
-import { cancelBlocker, decide, isVisible, type Order } from './domain.ts'
+import { handleCommand } from '@cafeteria/platform'
+import { cancelBlocker, isVisible, type Order, orderDecider } from './domain.ts'
 import type { OrderContext, OrderDeps } from './index.ts'
 import type { PointGateway } from './points.ts'
 import {
@@ -7,7 +8,7 @@ import {
   findOrder,
   findUnfinishedCancels,
   releaseCancel,
-  saveOrder,
+  saveOver,
   startCancel,
 } from './store.ts'
 
@@ -64,18 +65,23 @@ async function attemptCancel(ctx: OrderContext, points: PointGateway, id: number
   }
 
   return ctx.transaction(async (trx): Promise<CancelResult> => {
-    const current = await findOrder(trx, order.id)
-    const decision = current && decide(current, { type: 'Cancel', pointsDeducted: deducted.point })
-    if (!decision?.ok || !(await saveOrder(trx, decision.order, 'Ordered'))) {
-      // Cancelled meanwhile, or refused by the barista for good: nothing is left to finish.
-      await endCancel(trx, order.id)
-      const reason = (current && cancelBlocker(current)) ?? `order ${id} is already canceled`
-      return { kind: 'not-cancellable', reason }
-    }
+    const outcome = await handleCommand(ctx, {
+      trx,
+      decider: orderDecider,
+      command: { type: 'Cancel', pointsDeducted: deducted.point },
+      load: (trx) => findOrder(trx, order.id),
+      async save(trx, next, loaded) {
+        const saved = await saveOver(trx, next, loaded)
+        if (saved)
+          await appendHistory(trx, order.id, { status: 'OrderCanceled', detail: null, at: ctx.now() })
+        return saved
+      },
+    })
     await endCancel(trx, order.id)
-    await appendHistory(trx, order.id, { status: 'OrderCanceled', detail: null, at: ctx.now() })
-    await ctx.emit(trx, decision.events)
-    return { kind: 'canceled', order: decision.order }
+    if (outcome.kind === 'done' && outcome.state) return { kind: 'canceled', order: outcome.state }
+    // Cancelled meanwhile, or refused by the barista for good: nothing is left to finish.
+    const reason = outcome.kind === 'rejected' ? outcome.reason : `order ${id} is already canceled`
+    return { kind: 'not-cancellable', reason }
   })
 }
 

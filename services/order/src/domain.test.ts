@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { cancelBlocker, decide, isVisible, type Order } from './domain.ts'
+import { decideAndEvolve, isRejected, published } from '@cafeteria/platform'
+import { cancelBlocker, isVisible, type Order, type OrderCommand, orderDecider } from './domain.ts'
+
+/** The decider's answer as these specifications read it: refused, or the order and its announcements. */
+function decide(order: Order, command: OrderCommand) {
+  const outcome = decideAndEvolve(orderDecider, command, order)
+  if (isRejected(outcome)) return { ok: false, reason: outcome.rejected } as const
+  assert.ok(outcome.state)
+  return { ok: true, order: outcome.state, events: published(outcome.events) } as const
+}
 
 const pending: Order = {
   id: 7,

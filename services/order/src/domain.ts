@@ -1,4 +1,5 @@
 import type { EventType, NewEventOf } from '@cafeteria/contracts'
+import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /** What the order service emits: all its deciders may return, and the flows table's producers. */
 export const orderEmits = [
@@ -45,10 +46,6 @@ export type OrderCommand =
 /** Why an order was not placed: the payment failed or timed out, was refused, or never confirmed. */
 export type RejectReason = 'payment-unavailable' | 'payment-refused' | 'abandoned'
 
-export type Decision =
-  | { readonly ok: true; readonly order: Order; readonly events: readonly OrderEmitted[] }
-  | { readonly ok: false; readonly reason: string }
-
 export const isVisible = (order: Order): boolean =>
   order.status !== 'Pending' && order.status !== 'PaymentFailed'
 
@@ -60,64 +57,73 @@ export function cancelBlocker(order: Order): string | undefined {
   return undefined
 }
 
-const refuse = (reason: string): Decision => ({ ok: false, reason })
+/**
+ * What an order's decisions record: the contract events the other services hear of, and the
+ * order's own `CancelRefused` (the drink service announced the refusal already).
+ */
+export type OrderEvent = OrderEmitted | { readonly type: 'CancelRefused'; readonly orderId: number }
 
-export function decide(order: Order, command: OrderCommand): Decision {
+/** An order exists from the moment it is recorded as Pending; no command makes one. */
+type OrderState = Order | undefined
+
+export const orderDecider: Decider<
+  OrderState,
+  OrderCommand,
+  EmittingOnly<OrderEvent, (typeof orderEmits)[number]>
+> = {
+  initialState: () => undefined,
+  decide,
+  evolve,
+}
+
+function decide(command: OrderCommand, order: OrderState): readonly OrderEvent[] | Rejected {
+  if (!order) return rejected('no such order')
   switch (command.type) {
     case 'ConfirmPayment': {
-      if (order.status !== 'Pending') return refuse(`order ${order.id} is ${order.status}, not Pending`)
-      const paid: Order = { ...order, status: 'Ordered', paymentId: command.paymentId }
-      const { phoneNumber, productName, qty, amt } = paid
-      return {
-        ok: true,
-        order: paid,
-        events: [
-          {
-            type: 'Ordered',
-            orderId: order.id,
-            data: { phoneNumber, productName, qty, amt, paymentId: command.paymentId },
-          },
-        ],
-      }
+      if (order.status !== 'Pending') return rejected(`order ${order.id} is ${order.status}, not Pending`)
+      const { phoneNumber, productName, qty, amt } = order
+      const data = { phoneNumber, productName, qty, amt, paymentId: command.paymentId }
+      return [{ type: 'Ordered', orderId: order.id, data }]
     }
-    case 'RecordPaymentFailure':
-      if (order.status !== 'Pending') return refuse(`order ${order.id} is ${order.status}, not Pending`)
+    case 'RecordPaymentFailure': {
+      if (order.status !== 'Pending') return rejected(`order ${order.id} is ${order.status}, not Pending`)
       // The customer is told it failed, so a payment that still goes through must be voided.
-      return {
-        ok: true,
-        order: { ...order, status: 'PaymentFailed' },
-        events: [
-          {
-            type: 'OrderRejected',
-            orderId: order.id,
-            data: { phoneNumber: order.phoneNumber, amt: order.amt, reason: command.reason },
-          },
-        ],
-      }
+      const data = { phoneNumber: order.phoneNumber, amt: order.amt, reason: command.reason }
+      return [{ type: 'OrderRejected', orderId: order.id, data }]
+    }
     case 'Cancel': {
       const blocker = cancelBlocker(order)
-      if (blocker || order.paymentId === null) return refuse(blocker ?? `order ${order.id} has no payment`)
+      if (blocker || order.paymentId === null) return rejected(blocker ?? `order ${order.id} has no payment`)
       const { phoneNumber, productName, qty, amt, paymentId } = order
-      return {
-        ok: true,
-        order: { ...order, status: 'OrderCanceled' },
-        events: [
-          {
-            type: 'OrderCanceled',
-            orderId: order.id,
-            data: { phoneNumber, productName, qty, amt, paymentId, pointsDeducted: command.pointsDeducted },
-          },
-        ],
-      }
+      const data = { phoneNumber, productName, qty, amt, paymentId, pointsDeducted: command.pointsDeducted }
+      return [{ type: 'OrderCanceled', orderId: order.id, data }]
     }
     case 'RecordCancelRefused':
       // The saga's compensation: back to Ordered; the point service restores the points itself.
       if (order.status !== 'OrderCanceled')
-        return refuse(`order ${order.id} is ${order.status}, not OrderCanceled`)
-      return { ok: true, order: { ...order, status: 'Ordered', cancelRefused: true }, events: [] }
+        return rejected(`order ${order.id} is ${order.status}, not OrderCanceled`)
+      return [{ type: 'CancelRefused', orderId: order.id }]
     default: {
       const exhaustive: never = command
       throw new Error(`unknown command ${JSON.stringify(exhaustive)}`)
+    }
+  }
+}
+
+function evolve(order: OrderState, event: OrderEvent): OrderState {
+  if (!order) return order
+  switch (event.type) {
+    case 'Ordered':
+      return { ...order, status: 'Ordered', paymentId: event.data.paymentId }
+    case 'OrderRejected':
+      return { ...order, status: 'PaymentFailed' }
+    case 'OrderCanceled':
+      return { ...order, status: 'OrderCanceled' }
+    case 'CancelRefused':
+      return { ...order, status: 'Ordered', cancelRefused: true }
+    default: {
+      const exhaustive: never = event
+      throw new Error(`unknown event ${JSON.stringify(exhaustive)}`)
     }
   }
 }

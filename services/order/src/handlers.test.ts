@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { DomainEvent } from '@cafeteria/contracts'
+import { decideAndEvolve, isRejected } from '@cafeteria/platform'
 import { sql } from 'kysely'
 import {
   eventOf,
@@ -17,11 +18,19 @@ import {
   startServiceFixture,
   waitFor,
 } from '../../../test/support/service-fixture.ts'
-import { decide, type Order } from './domain.ts'
+import { type Order, type OrderCommand, orderDecider } from './domain.ts'
 import { orderService } from './index.ts'
 import { appendHistory, findOrder, insertPending, type OrderTables, saveOrder } from './store.ts'
 
 type Fixture = ServiceFixture<OrderTables>
+
+/** The order a command makes of `order`, as the service would decide it. */
+function decide(order: Order, command: OrderCommand) {
+  const outcome = decideAndEvolve(orderDecider, command, order)
+  return isRejected(outcome) || !outcome.state
+    ? ({ ok: false } as const)
+    : ({ ok: true, order: outcome.state } as const)
+}
 
 const phoneNumber = '01012345679'
 const product = { phoneNumber, productName: 'latte', qty: 2 }

@@ -1,9 +1,9 @@
 import type { EventType } from '@cafeteria/contracts'
-import type { EventHandlersFor, ServiceContext } from '@cafeteria/platform'
-import { decide } from './domain.ts'
+import { type EventHandlersFor, handleCommand, type ServiceContext } from '@cafeteria/platform'
+import { orderDecider } from './domain.ts'
 import type { OrderDeps } from './index.ts'
 import type { OrderSettings } from './settings.ts'
-import { appendHistory, findOrder, markRefunded, type OrderTables, saveOrder } from './store.ts'
+import { appendHistory, findOrder, markRefunded, type OrderTables, saveOver } from './store.ts'
 
 /** What the order service handles: its handlers' keys exactly, and the flows table's consumers. */
 export const orderConsumes = ['CancelFailed', 'PaymentCanceled'] as const satisfies readonly EventType[]
@@ -15,17 +15,24 @@ export const orderHandlers = (
 ): EventHandlersFor<OrderTables, (typeof orderConsumes)[number]> => {
   return {
     async CancelFailed(trx, event) {
-      const order = await findOrder(trx, event.orderId)
-      const decision = order && decide(order, { type: 'RecordCancelRefused' })
-      if (!decision?.ok) return
-      if (!(await saveOrder(trx, decision.order, 'OrderCanceled')))
-        throw new Error(`order ${event.orderId} changed meanwhile`)
-      await appendHistory(trx, event.orderId, {
-        status: 'Ordered',
-        detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
-        at: ctx.now(),
+      const outcome = await handleCommand(ctx, {
+        trx,
+        decider: orderDecider,
+        command: { type: 'RecordCancelRefused' },
+        load: (trx) => findOrder(trx, event.orderId),
+        async save(trx, next, loaded) {
+          const saved = await saveOver(trx, next, loaded)
+          if (!saved) return saved
+          await appendHistory(trx, event.orderId, {
+            status: 'Ordered',
+            detail: `cancel refused: the drink was already ${event.data.drinkStatus}`,
+            at: ctx.now(),
+          })
+          ctx.afterCommit(trx, () => counts.cancelRefused.inc({ reason: 'drink-started' }))
+          return saved
+        },
       })
-      ctx.afterCommit(trx, () => counts.cancelRefused.inc({ reason: 'drink-started' }))
+      if (outcome.kind === 'raced') throw new Error(`order ${event.orderId} changed meanwhile`)
     },
     async PaymentCanceled(trx, event) {
       if (!(await markRefunded(trx, event.orderId))) return

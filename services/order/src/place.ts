@@ -1,8 +1,9 @@
-import { decide, type Order, type OrderDraft, type RejectReason } from './domain.ts'
+import { handleCommand } from '@cafeteria/platform'
+import { type Order, type OrderDraft, orderDecider, type RejectReason } from './domain.ts'
 import { claim } from './idempotency.ts'
 import type { OrderContext, OrderDeps } from './index.ts'
 import type { OrderMetrics } from './metrics.ts'
-import { appendHistory, findPendingOlderThan, insertPending, saveOrder } from './store.ts'
+import { appendHistory, findPendingOlderThan, insertPending, saveOver } from './store.ts'
 
 export type PlaceResult =
   | { readonly kind: 'placed'; readonly order: Order }
@@ -58,22 +59,26 @@ export async function placeOrder(
     return { kind: reason, detail: payment.detail }
   }
 
-  const decision = decide(pending, { type: 'ConfirmPayment', paymentId: payment.paymentId })
-  if (!decision.ok) throw new Error(decision.reason)
-  const confirmed = await ctx.transaction(async (trx) => {
-    if (!(await saveOrder(trx, decision.order, 'Pending'))) return false
-    await appendHistory(trx, pending.id, { status: 'Ordered', detail: null, at: ctx.now() })
-    await ctx.emit(trx, decision.events)
-    return true
+  // Decided on the order as placed here: if the sweep gave it up meanwhile, the save says so.
+  const confirmed = await handleCommand(ctx, {
+    decider: orderDecider,
+    command: { type: 'ConfirmPayment', paymentId: payment.paymentId },
+    load: async () => pending,
+    async save(trx, order, loaded) {
+      const saved = await saveOver(trx, order, loaded)
+      if (saved) await appendHistory(trx, saved.id, { status: 'Ordered', detail: null, at: ctx.now() })
+      return saved
+    },
   })
-  if (!confirmed) {
+  if (confirmed.kind === 'rejected') throw new Error(confirmed.reason)
+  if (confirmed.kind === 'raced' || !confirmed.state) {
     // The sweep gave it up as abandoned (and its payment is being voided): the start-up check on
     // ORDER_ABANDONED_AFTER_MS makes this rare, a stalled process or database makes it possible.
     ctx.log.error({ orderId: pending.id }, 'order given up as abandoned while it was being paid')
     return { kind: 'payment-unavailable', detail: 'the payment took too long to confirm' }
   }
   counts.placed.inc()
-  return { kind: 'placed', order: decision.order }
+  return { kind: 'placed', order: confirmed.state }
 }
 
 /** Records that an order was not placed and announces it, so a late payment gets voided. */
@@ -83,13 +88,13 @@ export async function reject(
   pending: Order,
   reason: RejectReason,
 ): Promise<boolean> {
-  const decision = decide(pending, { type: 'RecordPaymentFailure', reason })
-  if (!decision.ok) return false
-  const rejected = await ctx.transaction(async (trx) => {
-    if (!(await saveOrder(trx, decision.order, 'Pending'))) return false
-    await ctx.emit(trx, decision.events)
-    return true
+  const outcome = await handleCommand(ctx, {
+    decider: orderDecider,
+    command: { type: 'RecordPaymentFailure', reason },
+    load: async () => pending,
+    save: saveOver,
   })
+  const rejected = outcome.kind === 'done'
   if (rejected) counts.rejected.inc({ reason })
   return rejected
 }

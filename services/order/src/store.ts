@@ -126,6 +126,16 @@ export async function saveOrder(db: Db, order: Order, expectedStatus: Order['sta
   return updated === 1
 }
 
+/** The save loop's step: a decided order over the one it was decided from, or undefined if that changed. */
+export async function saveOver(
+  db: Db,
+  order: Order | undefined,
+  loaded: Order | undefined,
+): Promise<Order | undefined> {
+  if (!order || !loaded) throw new Error('an order is saved only over an order')
+  return (await saveOrder(db, order, loaded.status)) ? order : undefined
+}
+
 const updateOrder = prepared<
   OrderTables,
   Pick<Order, 'id' | 'status' | 'paymentId' | 'cancelRefused'> & { expectedStatus: Order['status'] },

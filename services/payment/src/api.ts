@@ -1,17 +1,16 @@
-import { EntityId } from '@cafeteria/contracts'
 import {
-  HalCollectionSchema,
+  byId,
   type HttpApp,
   HttpProblem,
-  halCollection,
-  mayView,
-  notFound,
+  handleCommand,
   ProblemSchema,
+  readRoutes,
   type ServiceContext,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import { approvedEvents, decidePay, type Payment } from './domain.ts'
-import { findByOrderId, findPayment, insertPaymentIfAbsent, type PaymentTables } from './store.ts'
+import type { Payment } from './domain.ts'
+import { paymentSteps } from './handlers.ts'
+import { findByOrderId, findPayment, type PaymentTables } from './store.ts'
 
 const PaymentView = Type.Object({
   id: Type.Integer(),
@@ -21,7 +20,6 @@ const PaymentView = Type.Object({
   status: Type.String(),
   createTime: Type.String({ format: 'date-time' }),
 })
-const PaymentCollection = HalCollectionSchema('payments', PaymentView)
 
 const view = (p: Payment) => ({
   id: p.id,
@@ -38,7 +36,6 @@ const PayBody = Type.Object({
   phoneNumber: Type.String({ pattern: '^01[0-9]{8,9}$' }),
   amt: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
 })
-const Id = EntityId
 
 export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, unknown>) {
   app.post(
@@ -52,62 +49,28 @@ export function paymentRoutes(app: HttpApp, ctx: ServiceContext<PaymentTables, u
       },
     },
     async (request, reply) => {
-      const command = { type: 'Pay' as const, ...request.body }
-      const attempt = () =>
-        ctx.transaction(async (trx) => {
-          const decision = decidePay(command, await findByOrderId(trx, command.orderId))
-          if (decision.kind !== 'approve') return decision
-          const payment = await insertPaymentIfAbsent(trx, ctx.dialect, {
-            orderId: command.orderId,
-            phoneNumber: command.phoneNumber,
-            amt: command.amt,
-            status: 'PaymentApproved',
-            createTime: ctx.now(),
-          })
-          // Another request for the order (a retry, or a void) committed first: decide again.
-          if (!payment) return { kind: 'raced' as const }
-          await ctx.emit(trx, approvedEvents(payment))
-          return { kind: 'approved' as const, payment }
-        })
-      let result = await attempt()
-      for (let i = 0; result.kind === 'raced' && i < 3; i++) result = await attempt()
-      if (result.kind === 'raced') throw new Error(`payment for order ${command.orderId} kept racing`)
-      if (result.kind === 'conflict') throw new HttpProblem(409, 'payment-conflict', result.reason)
-      return reply.code(result.kind === 'approved' ? 201 : 200).send(view(result.payment))
+      const { orderId } = request.body
+      const outcome = await handleCommand(ctx, {
+        ...paymentSteps(ctx, orderId, { type: 'Pay', ...request.body, at: ctx.now() }),
+        // Another request for the order (a retry, or a void) committed first: decide again.
+        attempts: 4,
+      })
+      if (outcome.kind === 'raced') throw new Error(`payment for order ${orderId} kept racing`)
+      if (outcome.kind === 'rejected') throw new HttpProblem(409, 'payment-conflict', outcome.reason)
+      if (!outcome.state) throw new Error(`order ${orderId} was neither paid nor found paid`)
+      return reply.code(outcome.events.length > 0 ? 201 : 200).send(view(outcome.state))
     },
   )
 
-  app.get(
-    '/payments/:id',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: 'One payment',
-        params: Type.Object({ id: Id }),
-        response: { 200: PaymentView, 404: ProblemSchema },
-      },
+  readRoutes(app, 'payments', {
+    schema: PaymentView,
+    view,
+    one: { summary: 'One payment', what: 'payment', find: (id) => findPayment(ctx.db, id) },
+    search: {
+      findByOrderId: byId("An order's payments", 'orderId', async (orderId) => {
+        const payment = await findByOrderId(ctx.db, orderId)
+        return payment ? [payment] : []
+      }),
     },
-    async (request) => {
-      const payment = await findPayment(ctx.db, request.params.id)
-      if (!payment || !mayView(request, payment.phoneNumber)) throw notFound('payment', request.params.id)
-      return view(payment)
-    },
-  )
-
-  app.get(
-    '/payments/search/findByOrderId',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "An order's payments",
-        querystring: Type.Object({ orderId: Id }),
-        response: { 200: PaymentCollection },
-      },
-    },
-    async (request) => {
-      const payment = await findByOrderId(ctx.db, request.query.orderId)
-      const shown = payment && mayView(request, payment.phoneNumber) ? [view(payment)] : []
-      return halCollection('payments', shown, request.url)
-    },
-  )
+  })
 }

@@ -1,6 +1,26 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { approvedEvents, decidePay, decideRefund, type Payment } from './domain.ts'
+import { decideAndEvolve, isRejected } from '@cafeteria/platform'
+import { announce, type Payment, paymentDecider } from './domain.ts'
+
+const at = new Date('2026-01-01T00:00:00Z')
+
+/** The decider's answer to a payment, as these specifications read it. */
+function decidePay(command: { orderId: number; phoneNumber: string; amt: number }, existing?: Payment) {
+  const decision = paymentDecider.decide({ ...command, type: 'Pay', at }, existing)
+  if (isRejected(decision)) return { kind: 'conflict', reason: decision.rejected }
+  return decision.length > 0 ? { kind: 'approve' } : { kind: 'already-paid', payment: existing }
+}
+const approvedEvents = (payment: Payment) =>
+  announce([{ ...payment, type: 'PaymentApproved', at: payment.createTime }], payment)
+
+/** The refunded payment and its announcement, or undefined when there is nothing to refund. */
+function decideRefund(payment: Payment | undefined) {
+  const outcome = decideAndEvolve(paymentDecider, { type: 'Refund' }, payment)
+  if (isRejected(outcome) || outcome.events.length === 0 || !payment || !outcome.state) return undefined
+  const refunded = { ...outcome.state, id: payment.id }
+  return { refunded, events: announce(outcome.events, refunded) }
+}
 
 const pay = { type: 'Pay' as const, orderId: 3, phoneNumber: '01012345678', amt: 1000 }
 const existing: Payment = {

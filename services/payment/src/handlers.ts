@@ -1,46 +1,45 @@
 import type { EventType } from '@cafeteria/contracts'
-import type { EventHandlersFor, ServiceContext } from '@cafeteria/platform'
-import { decideRefund, decideVoid } from './domain.ts'
-import { findByOrderId, insertPaymentIfAbsent, type PaymentTables, saveStatus } from './store.ts'
+import {
+  type EventHandlersFor,
+  handleCommand,
+  type ServiceContext,
+  type ServiceTrx,
+} from '@cafeteria/platform'
+import { announce, type Payment, type PaymentCommand, type PaymentState, paymentDecider } from './domain.ts'
+import { findByOrderId, type PaymentTables, savePayment } from './store.ts'
+
+type Context = ServiceContext<PaymentTables, unknown>
+type Trx = ServiceTrx<PaymentTables>
 
 /** What the payment service handles: its handlers' keys exactly, and the flows table's consumers. */
 export const paymentConsumes = ['DrinkCanceled', 'OrderRejected'] as const satisfies readonly EventType[]
 
 export const paymentHandlers = (
-  ctx: ServiceContext<PaymentTables, unknown>,
+  ctx: Context,
 ): EventHandlersFor<PaymentTables, (typeof paymentConsumes)[number]> => ({
   async DrinkCanceled(trx, event) {
-    const payment = await findByOrderId(trx, event.orderId)
-    const refund = decideRefund(payment)
-    if (!payment || !refund) return
-    if (!(await saveStatus(trx, refund.refunded, payment.status)))
-      throw new Error(`payment ${payment.id} changed meanwhile`)
-    await ctx.emit(trx, refund.events)
+    const outcome = await handleCommand(ctx, { trx, ...paymentSteps(ctx, event.orderId, { type: 'Refund' }) })
+    if (outcome.kind === 'raced') throw new Error(`payment of order ${event.orderId} changed meanwhile`)
   },
 
   async OrderRejected(trx, event) {
-    const payment = await findByOrderId(trx, event.orderId)
-    const decision = decideVoid(payment)
-    if (decision.kind === 'nothing') return
-    if (decision.kind === 'refuse-ahead') {
-      const { phoneNumber, amt } = event.data
-      const voided = {
-        orderId: event.orderId,
-        phoneNumber,
-        amt,
-        status: 'PaymentVoided' as const,
-        createTime: ctx.now(),
-      }
-      // If the late payment committed first after all, the retry of this event voids it.
-      if (!(await insertPaymentIfAbsent(trx, ctx.dialect, voided))) {
-        throw new Error(`order ${event.orderId} got paid meanwhile`)
-      }
-      return
+    const { phoneNumber, amt } = event.data
+    const command = { type: 'Void', orderId: event.orderId, phoneNumber, amt, at: ctx.now() } as const
+    const outcome = await handleCommand(ctx, { trx, ...paymentSteps(ctx, event.orderId, command) })
+    // If the late payment committed first after all, the retry of this event voids it.
+    if (outcome.kind === 'raced') throw new Error(`payment of order ${event.orderId} changed meanwhile`)
+    if (outcome.kind === 'done' && outcome.events.some((e) => e.type === 'PaymentVoided')) {
+      const paymentId = outcome.state?.id
+      ctx.log.warn({ orderId: event.orderId, paymentId }, 'voided the payment of a rejected order')
     }
-    if (!payment || !(await saveStatus(trx, decision.voided, payment.status))) {
-      throw new Error(`payment of order ${event.orderId} changed meanwhile`)
-    }
-    ctx.log.warn({ orderId: event.orderId, paymentId: payment.id }, 'voided the payment of a rejected order')
-    await ctx.emit(trx, decision.events)
   },
+})
+
+/** A command on the order's payment, decided and saved over the payment as loaded. */
+export const paymentSteps = (ctx: Context, orderId: number, command: PaymentCommand) => ({
+  decider: paymentDecider,
+  command,
+  load: (trx: Trx) => findByOrderId(trx, orderId),
+  save: (trx: Trx, payment: PaymentState, loaded?: Payment) => savePayment(trx, ctx.dialect, payment, loaded),
+  announce,
 })

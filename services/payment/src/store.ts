@@ -1,6 +1,6 @@
 import { type Dialect, insertIfAbsent, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
-import type { Payment } from './domain.ts'
+import type { Payment, PaymentState } from './domain.ts'
 
 export interface PaymentTables {
   payment: {
@@ -65,4 +65,20 @@ export async function saveStatus(db: Db, payment: Payment, expected: Payment['st
     .where('status', '=', expected)
     .executeTakeFirst()
   return Number(result.numUpdatedRows) === 1
+}
+
+/**
+ * The save loop's step: the order's payment, recorded unless the order has one already, or its
+ * status saved over the status it was decided from; undefined if another request got there first.
+ */
+export async function savePayment(
+  db: Db,
+  dialect: Dialect,
+  payment: PaymentState,
+  loaded: Payment | undefined,
+): Promise<Payment | undefined> {
+  if (!payment) throw new Error('a decided payment is never nothing')
+  if (!loaded) return insertPaymentIfAbsent(db, dialect, payment)
+  const saved = { ...payment, id: loaded.id }
+  return (await saveStatus(db, saved, loaded.status)) ? saved : undefined
 }

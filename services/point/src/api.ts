@@ -1,20 +1,16 @@
 import { EntityId, normalizePhoneNumber, PHONE_NUMBER_RULE, PhoneNumberInput } from '@cafeteria/contracts'
 import {
-  ByPhoneNumberQuery,
-  HalCollectionSchema,
+  byId,
+  byPhoneNumber,
   type HttpApp,
   HttpProblem,
-  type HttpRequest,
-  halCollection,
   invalidInput,
-  mayView,
-  notFound,
   ProblemSchema,
+  readRoutes,
   type ServiceContext,
-  searchedPhone,
 } from '@cafeteria/platform'
 import { Type } from 'typebox'
-import type { PointEntry } from './domain.ts'
+import type { PointEntry, PointRefusal } from './domain.ts'
 import type { PointDeps } from './index.ts'
 import { retryTransient, runCommand } from './ledger.ts'
 import { liveRoutes } from './live.ts'
@@ -45,8 +41,6 @@ const PointHistoryView = Type.Object({
   type: Type.Union([Type.Literal('Order'), Type.Literal('Cancel'), Type.Literal('Restore')]),
   createTime: Type.String({ format: 'date-time' }),
 })
-const Points = HalCollectionSchema('points', PointView)
-const PointHistories = HalCollectionSchema('pointHistories', PointHistoryView)
 
 // The caller is the order service; it sends the order as it was placed.
 const CancelPointBody = Type.Object({
@@ -78,6 +72,12 @@ const historyView = (e: PointEntry) => ({
   createTime: e.createTime.toISOString(),
 })
 
+function refusal(reason: PointRefusal): HttpProblem {
+  return reason.kind === 'not-enough'
+    ? new HttpProblem(409, 'point-not-enough', 'Point is not enough.')
+    : new HttpProblem(409, 'point-conflict', reason.reason)
+}
+
 function phoneNumberOf(raw: string, where: 'body'): string {
   const phoneNumber = normalizePhoneNumber(raw)
   if (!phoneNumber) throw invalidInput(where, [{ path: '/phoneNumber', message: PHONE_NUMBER_RULE }])
@@ -106,22 +106,13 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
       const entry = await retryTransient(() =>
         ctx.transaction(async (trx) => {
           const outcome = await runCommand(ctx, deps, trx, command)
-          switch (outcome.kind) {
-            case 'recorded':
-            case 'already-done':
-              return outcome.entry
-            // Thrown inside the transaction, so a refusal leaves nothing behind, not even a new balance row.
-            case 'not-enough':
-              throw new HttpProblem(409, 'point-not-enough', 'Point is not enough.')
-            case 'conflict':
-              throw new HttpProblem(409, 'point-conflict', outcome.reason)
-            case 'nothing':
-              throw new Error('a deduction always decides something')
-            default: {
-              const _exhaustive: never = outcome
-              throw new Error(`unknown outcome ${JSON.stringify(_exhaustive)}`)
-            }
-          }
+          // Thrown inside the transaction, so a refusal leaves nothing behind, not even a new balance row.
+          if (outcome.kind === 'rejected') throw refusal(outcome.reason)
+          // The balance's conditional change refused it: it no longer covered the deduction.
+          if (outcome.kind === 'raced') throw refusal({ kind: 'not-enough' })
+          const entry = outcome.kind === 'done' && outcome.state?.ledger.Cancel
+          if (!entry) throw new Error('a deduction always decides something')
+          return entry
         }),
       )
       return {
@@ -133,103 +124,37 @@ export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, Point
     },
   )
 
-  app.get(
-    '/points/:id',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "One phone number's point balance",
-        params: Type.Object({ id: Id }),
-        response: { 200: PointView, 404: ProblemSchema },
-      },
+  readRoutes(app, 'points', {
+    schema: PointView,
+    view: pointView,
+    one: {
+      summary: "One phone number's point balance",
+      what: 'point',
+      find: (id) => findBalance(ctx.db, id),
     },
-    async (request) => {
-      const balance = await findBalance(ctx.db, request.params.id)
-      if (!balance || !mayView(request, balance.phoneNumber)) throw notFound('point', request.params.id)
-      return pointView(balance)
+    search: {
+      findByPhoneNumber: byPhoneNumber(
+        "A phone number's point balance (empty before its first order)",
+        (phoneNumber) => findBalances(ctx.db, phoneNumber),
+      ),
     },
-  )
+  })
 
-  app.get(
-    '/points/search/findByPhoneNumber',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "A phone number's point balance (empty before its first order)",
-        querystring: ByPhoneNumberQuery,
-        response: { 200: Points, 400: ProblemSchema },
-      },
+  readRoutes(app, 'pointHistories', {
+    schema: PointHistoryView,
+    view: historyView,
+    one: { summary: 'One point history entry', what: 'point history', find: (id) => findEntry(ctx.db, id) },
+    search: {
+      findByPhoneNumberOrderByCreateTime: byPhoneNumber(
+        "A phone number's point history, oldest first",
+        (phoneNumber) => findByPhoneNumber(ctx.db, phoneNumber),
+      ),
+      findByOrderId: byId("An order's point history, oldest first", 'orderId', (orderId) =>
+        findByOrderId(ctx.db, orderId),
+      ),
+      findByPaymentId: byId("A payment's point history, oldest first", 'paymentId', (paymentId) =>
+        findByPaymentId(ctx.db, paymentId),
+      ),
     },
-    async (request) => {
-      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
-      const balances = phoneNumber === null ? [] : await findBalances(ctx.db, phoneNumber)
-      return halCollection('points', balances.map(pointView), request.url)
-    },
-  )
-
-  app.get(
-    '/pointHistories/:id',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: 'One point history entry',
-        params: Type.Object({ id: Id }),
-        response: { 200: PointHistoryView, 404: ProblemSchema },
-      },
-    },
-    async (request) => {
-      const entry = await findEntry(ctx.db, request.params.id)
-      if (!entry || !mayView(request, entry.phoneNumber)) throw notFound('point history', request.params.id)
-      return historyView(entry)
-    },
-  )
-
-  const histories = (request: HttpRequest, entries: PointEntry[]) =>
-    halCollection(
-      'pointHistories',
-      entries.filter((e) => mayView(request, e.phoneNumber)).map(historyView),
-      request.url,
-    )
-
-  app.get(
-    '/pointHistories/search/findByPhoneNumberOrderByCreateTime',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "A phone number's point history, oldest first",
-        querystring: ByPhoneNumberQuery,
-        response: { 200: PointHistories, 400: ProblemSchema },
-      },
-    },
-    async (request) => {
-      const phoneNumber = searchedPhone(request, request.query.phoneNumber)
-      return histories(request, phoneNumber === null ? [] : await findByPhoneNumber(ctx.db, phoneNumber))
-    },
-  )
-
-  app.get(
-    '/pointHistories/search/findByOrderId',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "An order's point history, oldest first",
-        querystring: Type.Object({ orderId: Id }),
-        response: { 200: PointHistories, 400: ProblemSchema },
-      },
-    },
-    async (request) => histories(request, await findByOrderId(ctx.db, request.query.orderId)),
-  )
-
-  app.get(
-    '/pointHistories/search/findByPaymentId',
-    {
-      config: { access: 'customer' },
-      schema: {
-        summary: "A payment's point history, oldest first",
-        querystring: Type.Object({ paymentId: Id }),
-        response: { 200: PointHistories, 400: ProblemSchema },
-      },
-    },
-    async (request) => histories(request, await findByPaymentId(ctx.db, request.query.paymentId)),
-  )
+  })
 }

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import {
   type AccruePoints,
   type DeductPoints,
-  decide,
+  decideEntry as decide,
   type EntryDraft,
   type EntryKind,
   ledgerOf,

@@ -1,4 +1,5 @@
 import type { EventType, NewEventOf } from '@cafeteria/contracts'
+import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /** What the point service emits: all its deciders may return, and the flows table's producers. */
 export const pointEmits = [
@@ -32,15 +33,17 @@ export interface PointEntry {
 }
 
 export type EntryDraft = Omit<PointEntry, 'id' | 'totalPoint' | 'createTime'>
+/** An entry as decided: the store adds its id and time. */
+export type DecidedEntry = Omit<PointEntry, 'id' | 'createTime'>
 
 /** One order's entries: what every decision about that order is made from. */
 export interface OrderLedger {
-  readonly Order?: PointEntry
-  readonly Cancel?: PointEntry
-  readonly Restore?: PointEntry
+  readonly Order?: DecidedEntry
+  readonly Cancel?: DecidedEntry
+  readonly Restore?: DecidedEntry
 }
 
-export const ledgerOf = (entries: readonly PointEntry[]): OrderLedger =>
+export const ledgerOf = (entries: readonly DecidedEntry[]): OrderLedger =>
   Object.fromEntries(entries.map((e) => [e.kind, e]))
 
 /** 10% of the paid amount, truncated (amt 500 → 50). */
@@ -80,12 +83,12 @@ export type PointDecision =
       readonly announce: boolean
     }
   /** The command was already applied (a retry or redelivery): nothing changes. */
-  | { readonly kind: 'already-done'; readonly entry: PointEntry }
+  | { readonly kind: 'already-done'; readonly entry: DecidedEntry }
   /** Nothing to do, e.g. restoring an order whose points were never deducted. */
   | { readonly kind: 'nothing' }
   | { readonly kind: 'conflict'; readonly reason: string }
 
-const sameTerms = (entry: PointEntry, command: OrderTerms) =>
+const sameTerms = (entry: DecidedEntry, command: OrderTerms) =>
   entry.phoneNumber === command.phoneNumber && entry.amt === command.amt
 
 const draft = (terms: OrderTerms, kind: EntryKind, point: number): EntryDraft => ({
@@ -99,7 +102,8 @@ const draft = (terms: OrderTerms, kind: EntryKind, point: number): EntryDraft =>
   kind,
 })
 
-export function decide(command: PointCommand, ledger: OrderLedger): PointDecision {
+/** The entry a command adds to its order's ledger, if any: what the decider decides from. */
+export function decideEntry(command: PointCommand, ledger: OrderLedger): PointDecision {
   switch (command.type) {
     case 'AccruePoints':
       return decideAccrue(command, ledger)
@@ -161,10 +165,69 @@ function decideRestore(command: RestorePoints, { Cancel, Restore }: OrderLedger)
 const eventType = { Order: 'PointsAccrued', Cancel: 'PointsDeducted', Restore: 'PointsRestored' } as const
 
 /** What a recorded entry announces: how many points moved and the balance after. */
-export const recordedEvents = (entry: PointEntry): PointEmitted[] => [
+export const recordedEvents = (entry: DecidedEntry): PointEmitted[] => [
   {
     type: eventType[entry.kind],
     orderId: entry.orderId,
     data: { phoneNumber: entry.phoneNumber, point: Math.abs(entry.point), totalPoint: entry.totalPoint },
   },
 ]
+
+/** The order's ledger and the phone's balance, read under the phone's lock (see store.ts). */
+export interface PointState {
+  readonly ledger: OrderLedger
+  readonly balance: number
+}
+
+export type PointRefusal =
+  | { readonly kind: 'conflict'; readonly reason: string }
+  /** A deduction the balance does not cover. */
+  | { readonly kind: 'not-enough' }
+
+/**
+ * What a decision records: one entry, announced by its contract event, or kept quiet when it
+ * nets out an earlier entry and the balance did not move (an accrual after its order's cancel).
+ */
+export type PointEvent =
+  | (Extract<PointEmitted, { type: (typeof eventType)[EntryKind] }> & { readonly entry: DecidedEntry })
+  | { readonly type: 'EntryNettedOut'; readonly orderId: number; readonly entry: DecidedEntry }
+
+export const pointDecider: Decider<
+  PointState,
+  PointCommand,
+  EmittingOnly<PointEvent, (typeof pointEmits)[number]>,
+  PointRefusal
+> = {
+  initialState: () => ({ ledger: {}, balance: 0 }),
+  decide,
+  evolve,
+}
+
+function decide(
+  command: PointCommand,
+  { ledger, balance }: PointState,
+): readonly PointEvent[] | Rejected<PointRefusal> {
+  const decision = decideEntry(command, ledger)
+  switch (decision.kind) {
+    case 'already-done':
+    case 'nothing':
+      return []
+    case 'conflict':
+      return rejected(decision)
+    case 'record': {
+      const totalPoint = balance + decision.balanceChange
+      if (totalPoint < 0) return rejected({ kind: 'not-enough' })
+      const entry = { ...decision.entry, totalPoint }
+      if (!decision.announce) return [{ type: 'EntryNettedOut', orderId: entry.orderId, entry }]
+      return recordedEvents(entry).map((event) => ({ ...event, entry }) as PointEvent)
+    }
+    default: {
+      const _exhaustive: never = decision
+      throw new Error(`unknown decision ${JSON.stringify(_exhaustive)}`)
+    }
+  }
+}
+
+function evolve({ ledger }: PointState, { entry }: PointEvent): PointState {
+  return { ledger: { ...ledger, [entry.kind]: entry }, balance: entry.totalPoint }
+}

@@ -7,7 +7,9 @@ import type { PointTables } from './store.ts'
 
 /** A conflict here means the order service contradicted itself: fail loudly, ending as a dead letter. */
 function expectConsistent(outcome: Outcome, what: string) {
-  if (outcome.kind === 'conflict') throw new Error(`${what}: ${outcome.reason}`)
+  if (outcome.kind === 'rejected' && outcome.reason.kind === 'conflict') {
+    throw new Error(`${what}: ${outcome.reason.reason}`)
+  }
 }
 
 /** What the point service handles: its handlers' keys exactly, and the flows table's consumers. */

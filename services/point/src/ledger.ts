@@ -1,11 +1,11 @@
-import type { ServiceContext, ServiceTrx } from '@cafeteria/platform'
+import { type CommandOutcome, handleCommand, type ServiceContext, type ServiceTrx } from '@cafeteria/platform'
 import {
-  decide,
   ledgerOf,
   type PointCommand,
-  type PointDecision,
-  type PointEntry,
-  recordedEvents,
+  type PointEvent,
+  type PointRefusal,
+  type PointState,
+  pointDecider,
 } from './domain.ts'
 import type { PointDeps } from './index.ts'
 import type { PointSettings } from './settings.ts'
@@ -19,16 +19,12 @@ import {
   type PointTables,
 } from './store.ts'
 
-export type Outcome =
-  | Exclude<PointDecision, { kind: 'record' }>
-  | { readonly kind: 'recorded'; readonly entry: PointEntry }
-  /** A deduction the balance does not cover: nothing was written. */
-  | { readonly kind: 'not-enough' }
+export type Outcome = CommandOutcome<PointState, PointEvent, PointRefusal>
 
 /**
  * Runs one command against the ledger inside the caller's transaction — the same steps for the
  * HTTP deduction and the event handlers: lock the phone's balance, decide from the order's
- * entries, change the balance, record the entry and its event.
+ * entries and the balance, change the balance, record the entry and its event.
  */
 export async function runCommand(
   ctx: ServiceContext<PointTables, PointSettings>,
@@ -36,18 +32,30 @@ export async function runCommand(
   trx: ServiceTrx<PointTables>,
   command: PointCommand,
 ): Promise<Outcome> {
-  await lockBalance(trx, ctx.dialect, command.phoneNumber)
-  const decision = decide(command, ledgerOf(await findByOrderId(trx, command.orderId)))
-  if (decision.kind !== 'record') return decision
-  const { entry: draft, balanceChange, announce } = decision
-  if (!(await changeBalance(trx, draft.phoneNumber, balanceChange))) return { kind: 'not-enough' }
-  const entry = await insertEntry(trx, ctx.dialect, draft, await balanceOf(trx, draft.phoneNumber), ctx.now())
-  if (announce) await ctx.emit(trx, recordedEvents(entry))
-  ctx.afterCommit(trx, () => {
-    count(entry.kind, entry.point)
-    feed.changed(entry.phoneNumber)
+  return handleCommand(ctx, {
+    trx,
+    decider: pointDecider,
+    command,
+    async load(trx) {
+      // The lock first: what is read next includes whatever the previous holder committed.
+      await lockBalance(trx, ctx.dialect, command.phoneNumber)
+      const ledger = ledgerOf(await findByOrderId(trx, command.orderId))
+      return { ledger, balance: await balanceOf(trx, command.phoneNumber) }
+    },
+    async save(trx, state, loaded, events) {
+      // Under the lock the balance cannot have moved; the conditional change guards it anyway.
+      const change = state.balance - (loaded?.balance ?? 0)
+      if (!(await changeBalance(trx, command.phoneNumber, change))) return undefined
+      for (const { entry } of events) {
+        await insertEntry(trx, ctx.dialect, entry, entry.totalPoint, ctx.now())
+        ctx.afterCommit(trx, () => {
+          count(entry.kind, entry.point)
+          feed.changed(entry.phoneNumber)
+        })
+      }
+      return state
+    },
   })
-  return { kind: 'recorded', entry }
 }
 
 /**
