@@ -1,4 +1,4 @@
-import type { EventType, NewEventOf } from '@cafeteria/contracts'
+import { type EventType, type NewEventOf, pointsFor } from '@cafeteria/contracts'
 import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /** What the point service emits: all its deciders may return, and the flows table's producers. */
@@ -45,9 +45,6 @@ export interface OrderLedger {
 
 export const ledgerOf = (entries: readonly DecidedEntry[]): OrderLedger =>
   Object.fromEntries(entries.map((e) => [e.kind, e]))
-
-/** 10% of the paid amount, truncated (amt 500 → 50). */
-export const pointsFor = (amt: number): number => Math.trunc(amt / 10)
 
 interface OrderTerms {
   readonly orderId: number
