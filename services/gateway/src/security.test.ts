@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
 import { closedPort } from '@cafeteria/platform/testing'
-import { ensureBuilt } from '../../../apps/web/build.ts'
+import { ensureBuilt } from '@cafeteria/web/build'
 import { startGateway } from './testing.ts'
 
 async function gatewayWith(env: Record<string, string> = {}) {

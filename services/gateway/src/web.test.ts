@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test'
 import { startInMemorySystem } from '@cafeteria/cafe/testing'
 import { call, openEvents, waitFor } from '@cafeteria/platform/testing'
 import { webRoot } from '@cafeteria/web'
-import { ensureBuilt } from '../../../apps/web/build.ts'
+import { ensureBuilt } from '@cafeteria/web/build'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {
