@@ -1,3 +1,5 @@
+import type { DrinkView } from '@cafeteria/contracts'
+
 /** Calls to the public API through the gateway, answered as data or as an RFC 7807 problem. */
 export interface Problem {
   /** 0 when the server could not be reached. */
@@ -101,18 +103,8 @@ export interface PointsView {
   }>
 }
 
-export interface Ticket {
-  readonly id: number
-  readonly orderId: number
-  readonly phoneNumber: string
-  readonly productName: string
-  readonly qty: number
-  /** What the order was paid; null on tickets from before it was kept. */
-  readonly amt: number | null
-  readonly status: 'PaymentApproved' | 'Receipted' | 'Made' | 'DrinkCanceled'
-  readonly createTime: string
-  readonly statusTime?: string
-}
+/** A ticket as the drink service shows it; the board's recent ones say when they last changed. */
+export type Ticket = Readonly<DrinkView> & { readonly statusTime?: string }
 
 export interface BoardView {
   readonly queue: {

@@ -2,7 +2,7 @@ import { byId, byPhoneNumber, type HttpApp, readRoutes, type ServiceContext } fr
 import { type TSchema, Type } from 'typebox'
 import type { MyPage, Notification } from './domain.ts'
 import type { CustomercenterDeps } from './index.ts'
-import { liveRoutes } from './live.ts'
+import { myPageLive } from './live.ts'
 import type { CustomercenterSettings } from './settings.ts'
 import {
   type CustomercenterTables,
@@ -75,7 +75,7 @@ export function customercenterRoutes(
   ctx: ServiceContext<CustomercenterTables, CustomercenterSettings>,
   { myPage }: Pick<CustomercenterDeps, 'myPage'>,
 ) {
-  liveRoutes(app, myPage)
+  myPageLive.route(app, myPage)
 
   readRoutes(app, 'mypages', {
     schema: MyPageView,

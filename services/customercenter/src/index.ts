@@ -2,7 +2,7 @@ import type { LiveFeed, PendingWorker, ServiceContext, ServiceDefinition } from 
 import { customercenterRoutes } from './api.ts'
 import { createDispatcher } from './dispatcher.ts'
 import { customercenterHandlers } from './handlers.ts'
-import { myPageFeed } from './live.ts'
+import { myPageLive } from './live.ts'
 import { migrations } from './migrations.ts'
 import { createNotifier, type Notifier } from './notifier.ts'
 import { type CustomercenterSettings, customercenterSettings } from './settings.ts'
@@ -29,7 +29,7 @@ export interface CustomercenterDeps {
 function compose(ctx: Context): CustomercenterDeps {
   const { notifier: settings, delivery } = ctx.config
   const notifier = createNotifier(settings, ctx.log.child({ component: 'notifier' }))
-  const myPage = myPageFeed(ctx)
+  const myPage = myPageLive.feed(ctx)
   const dispatcher = createDispatcher({
     transaction: ctx.transaction,
     dialect: ctx.dialect,

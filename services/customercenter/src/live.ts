@@ -1,10 +1,4 @@
-import {
-  createLiveFeed,
-  type HttpApp,
-  type LiveFeed,
-  phoneStreamRoute,
-  type ServiceContext,
-} from '@cafeteria/platform'
+import { phoneLiveView, type ServiceContext } from '@cafeteria/platform'
 import type { CustomercenterSettings } from './settings.ts'
 import { type CustomercenterTables, latestOfPhoneNumber } from './store.ts'
 
@@ -37,19 +31,11 @@ export async function readMyPage(ctx: Context, phoneNumber: string) {
   }
 }
 
-/** My Page of each phone number as Server-Sent Events; one feed per running service. */
-export const myPageFeed = (ctx: Context): LiveFeed =>
-  createLiveFeed({
-    event: 'mypage',
-    read: (phoneNumber) => readMyPage(ctx, phoneNumber),
-    settings: ctx.config.live,
-    log: ctx.log,
-  })
-
-export function liveRoutes(app: HttpApp, myPage: LiveFeed) {
-  phoneStreamRoute(app, '/mypages/stream', myPage, {
-    summary:
-      'My Page as Server-Sent Events (`event: mypage`: {orders newest first, notifications newest first}), sent again on every change',
-    event: '`event: mypage`',
-  })
-}
+/** My Page of each phone number as Server-Sent Events. */
+export const myPageLive = phoneLiveView({
+  path: '/mypages/stream',
+  event: 'mypage',
+  summary:
+    'My Page as Server-Sent Events (`event: mypage`: {orders newest first, notifications newest first}), sent again on every change',
+  read: readMyPage,
+})

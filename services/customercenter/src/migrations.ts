@@ -1,4 +1,4 @@
-import type { ServiceMigration } from '@cafeteria/platform'
+import { columns, createEntityTable, createIndex, type ServiceMigration } from '@cafeteria/platform'
 
 const facts = [
   'ordered',
@@ -14,50 +14,38 @@ export const migrations: readonly ServiceMigration[] = [
   {
     name: '001_mypage_notification',
     async up(db, t) {
-      let mypage = db.schema
-        .createTable('mypage')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+      let mypage = createEntityTable(db, t, 'mypage')
         // One row per order, whatever order and how often its events arrive.
         .addColumn('order_id', 'bigint', (c) => c.notNull().unique())
-        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
+        .$call(columns.phoneNumber)
         // Null until an event carrying them arrives (not every event carries every detail).
         .addColumn('product_name', 'varchar(100)')
         .addColumn('qty', 'integer')
         .addColumn('amt', 'bigint')
         // Derived from the facts on every write; kept for readers of the table.
-        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        .$call(columns.status)
       for (const fact of facts) {
         mypage = mypage.addColumn(fact, 'boolean', (c) => c.notNull().defaultTo(false))
       }
       await mypage.execute()
-      await db.schema.createIndex('mypage_phone').on('mypage').columns(['phone_number', 'order_id']).execute()
+      await createIndex(db, 'mypage_phone', 'mypage', ['phone_number', 'order_id'])
 
-      await db.schema
-        .createTable('notification')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+      await createEntityTable(db, t, 'notification')
         .addColumn('order_id', 'bigint', (c) => c.notNull())
         .addColumn('kind', 'varchar(20)', (c) => c.notNull())
-        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
+        .$call(columns.phoneNumber)
         .addColumn('message', 'text', (c) => c.notNull())
         .addColumn('status', 'varchar(10)', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('next_attempt_at', t.timestamp, (c) => c.notNull())
         .addColumn('last_error', 'varchar(1000)')
-        .addColumn('create_time', t.timestamp, (c) => c.notNull())
+        .$call(columns.createTime(t))
         .addColumn('sent_time', t.timestamp)
         // Never two messages for the same change, even if its event comes again under a new id.
         .addUniqueConstraint('notification_order_kind', ['order_id', 'kind'])
         .execute()
-      await db.schema
-        .createIndex('notification_due')
-        .on('notification')
-        .columns(['status', 'next_attempt_at'])
-        .execute()
-      await db.schema
-        .createIndex('notification_phone')
-        .on('notification')
-        .columns(['phone_number', 'id'])
-        .execute()
+      await createIndex(db, 'notification_due', 'notification', ['status', 'next_attempt_at'])
+      await createIndex(db, 'notification_phone', 'notification', ['phone_number', 'id'])
     },
   },
   {
@@ -77,7 +65,7 @@ export const migrations: readonly ServiceMigration[] = [
       await db.schema
         .createTable('customer_session')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
+        .$call(columns.phoneNumber)
         .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .addColumn('expires_at', t.timestamp, (c) => c.notNull())
         .addColumn('ended_at', t.timestamp)

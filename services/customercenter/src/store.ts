@@ -1,4 +1,12 @@
-import { type Dialect, insertIfAbsent, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
+import {
+  type Dialect,
+  findById,
+  findRows,
+  insertIfAbsent,
+  prepared,
+  type ServiceDb,
+  toIso,
+} from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import {
   type AttemptOutcome,
@@ -144,10 +152,8 @@ const savePage = prepared<
     .where('id', '=', $('id')),
 )
 
-export async function findMyPage(db: Db, id: number): Promise<Stored<MyPage> | undefined> {
-  const row = await db.selectFrom('mypage').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && toMyPage(row)
-}
+export const findMyPage = (db: Db, id: number): Promise<Stored<MyPage> | undefined> =>
+  findById(db, 'mypage', id, toMyPage)
 
 export async function findMyPagesByPhoneNumber(db: Db, phoneNumber: string): Promise<Stored<MyPage>[]> {
   return (await pagesOfPhone.all(db, { phoneNumber })).map(toMyPage)
@@ -157,10 +163,8 @@ const pagesOfPhone = prepared<CustomercenterTables, { phoneNumber: string }, Pag
   db.selectFrom('mypage').selectAll().where('phone_number', '=', $('phoneNumber')).orderBy('order_id'),
 )
 
-export async function findMyPagesByOrderId(db: Db, orderId: number): Promise<Stored<MyPage>[]> {
-  const rows = await db.selectFrom('mypage').selectAll().where('order_id', '=', orderId).execute()
-  return rows.map(toMyPage)
-}
+export const findMyPagesByOrderId = (db: Db, orderId: number): Promise<Stored<MyPage>[]> =>
+  findRows(db, 'mypage', { where: { order_id: orderId } }, toMyPage)
 
 const toNotification = (row: Selectable<CustomercenterTables['notification']>): Notification => ({
   id: Number(row.id),
@@ -266,21 +270,12 @@ const markSent = prepared<CustomercenterTables, { id: number; attempts: number; 
       .where('status', '=', 'pending'),
 )
 
-export async function findNotification(db: Db, id: number): Promise<Notification | undefined> {
-  const row = await db.selectFrom('notification').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && toNotification(row)
-}
+export const findNotification = (db: Db, id: number): Promise<Notification | undefined> =>
+  findById(db, 'notification', id, toNotification)
 
 /** Oldest first. */
-export async function findNotificationsByPhoneNumber(db: Db, phoneNumber: string): Promise<Notification[]> {
-  const rows = await db
-    .selectFrom('notification')
-    .selectAll()
-    .where('phone_number', '=', phoneNumber)
-    .orderBy('id')
-    .execute()
-  return rows.map(toNotification)
-}
+export const findNotificationsByPhoneNumber = (db: Db, phoneNumber: string): Promise<Notification[]> =>
+  findRows(db, 'notification', { where: { phone_number: phoneNumber }, orderBy: ['id'] }, toNotification)
 
 /** A customer's latest orders and messages, the newest first: what My Page shows. */
 export async function latestOfPhoneNumber(
@@ -288,21 +283,10 @@ export async function latestOfPhoneNumber(
   phoneNumber: string,
   limit: number,
 ): Promise<{ pages: Stored<MyPage>[]; notifications: Notification[] }> {
+  const where = { phone_number: phoneNumber }
   const [pages, notifications] = await Promise.all([
-    db
-      .selectFrom('mypage')
-      .selectAll()
-      .where('phone_number', '=', phoneNumber)
-      .orderBy('order_id', 'desc')
-      .limit(limit)
-      .execute(),
-    db
-      .selectFrom('notification')
-      .selectAll()
-      .where('phone_number', '=', phoneNumber)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute(),
+    findRows(db, 'mypage', { where, orderBy: [['order_id', 'desc']], limit }, toMyPage),
+    findRows(db, 'notification', { where, orderBy: [['id', 'desc']], limit }, toNotification),
   ])
-  return { pages: pages.map(toMyPage), notifications: notifications.map(toNotification) }
+  return { pages, notifications }
 }

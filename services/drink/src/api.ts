@@ -1,4 +1,4 @@
-import { EntityId } from '@cafeteria/contracts'
+import { DrinkView, DrinkViewStatus, EntityId } from '@cafeteria/contracts'
 import {
   byId,
   HalCollectionSchema,
@@ -20,22 +20,6 @@ import type { DrinkSettings } from './settings.ts'
 import { type DrinkTables, findByOrderId, findDrink, listDrinks } from './store.ts'
 import { drinkView } from './views.ts'
 
-const Status = Type.Union([
-  Type.Literal('PaymentApproved'),
-  Type.Literal('Receipted'),
-  Type.Literal('Made'),
-  Type.Literal('DrinkCanceled'),
-])
-const DrinkView = Type.Object({
-  id: Type.Integer(),
-  orderId: Type.Integer(),
-  phoneNumber: Type.String({ description: 'the last 4 digits, the rest masked (whole in open mode)' }),
-  productName: Type.String(),
-  qty: Type.Integer(),
-  amt: Type.Union([Type.Integer(), Type.Null()], { description: 'what the order was paid, in won' }),
-  status: Status,
-  createTime: Type.String({ format: 'date-time' }),
-})
 const Drinks = HalCollectionSchema('drinks', DrinkView)
 const Id = EntityId
 
@@ -53,7 +37,7 @@ export function drinkRoutes(app: HttpApp, ctx: ServiceContext<DrinkTables, Drink
       schema: {
         summary: 'Drink tickets, oldest first (the barista queue when filtered by status)',
         querystring: Type.Object({
-          status: Type.Optional(Status),
+          status: Type.Optional(DrinkViewStatus),
           size: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
           after: Type.Integer({
             minimum: 0,

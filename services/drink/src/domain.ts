@@ -1,14 +1,5 @@
-import type { EventOf, EventType, NewEventOf } from '@cafeteria/contracts'
-import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
-
-/** What the drink service emits: all its deciders may return, and the flows table's producers. */
-export const drinkEmits = [
-  'DrinkCanceled',
-  'CancelFailed',
-  'Receipted',
-  'Made',
-] as const satisfies readonly EventType[]
-export type DrinkEmitted = NewEventOf<(typeof drinkEmits)[number]>
+import type { EventOf } from '@cafeteria/contracts'
+import { decider, type Emitted, emits, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /**
  * A drink ticket, as the barista sees it. `PaymentApproved` is the original's name for a ticket
@@ -45,6 +36,10 @@ export type DrinkCommand =
   /** `ticket`: the ticket to leave if the cancel overtook the order (see `canceledTicketFor`). */
   | { readonly type: 'Cancel'; readonly at: Date; readonly ticket?: Ticket }
 
+/** What the drink service emits: all its deciders may return, and the flows table's producers. */
+export const drinkEmits = emits('DrinkCanceled', 'CancelFailed', 'Receipted', 'Made')
+type DrinkEmitted = Emitted<typeof drinkEmits>
+
 /** A contract event the service emits, with the time the ticket keeps of it. */
 type Timed<K extends DrinkEmitted['type']> = Extract<DrinkEmitted, { type: K }> & { readonly at: Date }
 
@@ -62,15 +57,7 @@ const next: Partial<Record<DrinkStatus, DrinkStatus>> = { PaymentApproved: 'Rece
 
 const about = (d: Ticket) => ({ phoneNumber: d.phoneNumber, productName: d.productName, qty: d.qty })
 
-export const drinkDecider: Decider<
-  TicketState,
-  DrinkCommand,
-  EmittingOnly<DrinkEvent, (typeof drinkEmits)[number]>
-> = {
-  initialState: () => undefined,
-  decide,
-  evolve,
-}
+export const drinkDecider = decider(drinkEmits, { initialState: () => undefined, decide, evolve })
 
 function decide(command: DrinkCommand, drink: TicketState): readonly DrinkEvent[] | Rejected {
   switch (command.type) {

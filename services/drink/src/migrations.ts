@@ -1,30 +1,24 @@
-import type { ServiceMigration } from '@cafeteria/platform'
+import {
+  addFlag,
+  columns,
+  createIndex,
+  createOrderRecordTable,
+  type ServiceMigration,
+} from '@cafeteria/platform'
 
 export const migrations: readonly ServiceMigration[] = [
   {
     name: '001_drink',
     async up(db, t) {
-      await db.schema
-        .createTable('drink')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
-        // One ticket per order, whatever the broker redelivers.
-        .addColumn('order_id', 'bigint', (c) => c.notNull().unique())
-        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
-        .addColumn('product_name', 'varchar(100)', (c) => c.notNull())
-        .addColumn('qty', 'integer', (c) => c.notNull())
-        .addColumn('status', 'varchar(20)', (c) => c.notNull())
-        .addColumn('create_time', t.timestamp, (c) => c.notNull())
-        .execute()
-      await db.schema.createIndex('drink_status_id').on('drink').columns(['status', 'id']).execute()
+      // One ticket per order, whatever the broker redelivers.
+      await createOrderRecordTable(db, t, 'drink', columns.product).execute()
+      await createIndex(db, 'drink_status_id', 'drink', ['status', 'id'])
     },
   },
   {
     name: '002_cancel_refused',
     async up(db) {
-      await db.schema
-        .alterTable('drink')
-        .addColumn('cancel_refused', 'boolean', (c) => c.notNull().defaultTo(false))
-        .execute()
+      await addFlag(db, 'drink', 'cancel_refused')
     },
   },
   {
@@ -34,7 +28,7 @@ export const migrations: readonly ServiceMigration[] = [
         await db.schema.alterTable('drink').addColumn(column, t.timestamp).execute()
       }
       // The board's recent changes.
-      await db.schema.createIndex('drink_status_time').on('drink').column('status_time').execute()
+      await createIndex(db, 'drink_status_time', 'drink', ['status_time'])
     },
   },
   {

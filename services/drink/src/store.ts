@@ -1,4 +1,4 @@
-import { type Dialect, insertIfAbsent, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, findById, findRows, insertIfAbsent, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import type { Drink, DrinkStatus } from './domain.ts'
 
@@ -52,15 +52,11 @@ export async function createTicket(db: Db, dialect: Dialect, drink: Omit<Drink, 
   })
 }
 
-export async function findDrink(db: Db, id: number): Promise<Drink | undefined> {
-  const row = await db.selectFrom('drink').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && toDrink(row)
-}
+export const findDrink = (db: Db, id: number): Promise<Drink | undefined> =>
+  findById(db, 'drink', id, toDrink)
 
-export async function findByOrderId(db: Db, orderId: number): Promise<Drink[]> {
-  const rows = await db.selectFrom('drink').selectAll().where('order_id', '=', orderId).execute()
-  return rows.map(toDrink)
-}
+export const findByOrderId = (db: Db, orderId: number): Promise<Drink[]> =>
+  findRows(db, 'drink', { where: { order_id: orderId } }, toDrink)
 
 /** Saves a decided state over the state it was decided from; false if someone changed it first. */
 export async function saveDrink(

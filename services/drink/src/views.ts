@@ -1,4 +1,4 @@
-import { maskPhoneNumber } from '@cafeteria/contracts'
+import { type DrinkView, maskPhoneNumber } from '@cafeteria/contracts'
 import type { ServiceContext } from '@cafeteria/platform'
 import type { Drink } from './domain.ts'
 import {
@@ -26,7 +26,7 @@ type Context = ServiceContext<DrinkTables, DrinkSettings>
  * tickets of `GET /drinks` show it whole, as the original's walkthrough does; the board never
  * does: it stands on the counter, where anyone passing reads it.
  */
-export const drinkView = (d: Drink, phone: 'masked' | 'whole' = 'masked') => ({
+export const drinkView = (d: Drink, phone: 'masked' | 'whole' = 'masked'): DrinkView => ({
   id: d.id,
   orderId: d.orderId,
   phoneNumber: phone === 'whole' ? d.phoneNumber : maskPhoneNumber(d.phoneNumber),

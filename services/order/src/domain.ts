@@ -1,13 +1,4 @@
-import type { EventType, NewEventOf } from '@cafeteria/contracts'
-import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
-
-/** What the order service emits: all its deciders may return, and the flows table's producers. */
-export const orderEmits = [
-  'Ordered',
-  'OrderRejected',
-  'OrderCanceled',
-] as const satisfies readonly EventType[]
-export type OrderEmitted = NewEventOf<(typeof orderEmits)[number]>
+import { decider, type Emitted, emits, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /**
  * An order exists for the customer only once it is paid. It is recorded as `Pending` first, so
@@ -30,12 +21,8 @@ export interface Order {
   readonly createTime: Date
 }
 
-export interface OrderDraft {
-  readonly phoneNumber: string
-  readonly productName: string
-  readonly qty: number
-  readonly amt: number
-}
+/** An order's terms as placed, before it is recorded. */
+export type OrderDraft = Pick<Order, 'phoneNumber' | 'productName' | 'qty' | 'amt'>
 
 export type OrderCommand =
   | { readonly type: 'ConfirmPayment'; readonly paymentId: number }
@@ -57,24 +44,21 @@ export function cancelBlocker(order: Order): string | undefined {
   return undefined
 }
 
+/** What the order service emits: all its deciders may return, and the flows table's producers. */
+export const orderEmits = emits('Ordered', 'OrderRejected', 'OrderCanceled')
+
 /**
  * What an order's decisions record: the contract events the other services hear of, and the
  * order's own `CancelRefused` (the drink service announced the refusal already).
  */
-export type OrderEvent = OrderEmitted | { readonly type: 'CancelRefused'; readonly orderId: number }
+export type OrderEvent =
+  | Emitted<typeof orderEmits>
+  | { readonly type: 'CancelRefused'; readonly orderId: number }
 
 /** An order exists from the moment it is recorded as Pending; no command makes one. */
 type OrderState = Order | undefined
 
-export const orderDecider: Decider<
-  OrderState,
-  OrderCommand,
-  EmittingOnly<OrderEvent, (typeof orderEmits)[number]>
-> = {
-  initialState: () => undefined,
-  decide,
-  evolve,
-}
+export const orderDecider = decider(orderEmits, { initialState: () => undefined, decide, evolve })
 
 function decide(command: OrderCommand, order: OrderState): readonly OrderEvent[] | Rejected {
   if (!order) return rejected('no such order')

@@ -1,42 +1,30 @@
-import type { ServiceMigration } from '@cafeteria/platform'
+import { addFlag, columns, createEntityTable, createIndex, type ServiceMigration } from '@cafeteria/platform'
 
 export const migrations: readonly ServiceMigration[] = [
   {
     name: '001_order',
     async up(db, t) {
-      await db.schema
-        .createTable('order_management')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
-        .addColumn('phone_number', 'varchar(11)', (c) => c.notNull())
-        .addColumn('product_name', 'varchar(100)', (c) => c.notNull())
-        .addColumn('qty', 'integer', (c) => c.notNull())
-        .addColumn('amt', 'bigint', (c) => c.notNull())
-        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+      await createEntityTable(db, t, 'order_management')
+        .$call(columns.phoneNumber)
+        .$call(columns.product)
+        .$call(columns.amount)
+        .$call(columns.status)
         .addColumn('payment_id', 'bigint')
-        .addColumn('create_time', t.timestamp, (c) => c.notNull())
+        .$call(columns.createTime(t))
         .execute()
     },
   },
   {
     name: '002_cancel_and_history',
     async up(db, t) {
-      await db.schema
-        .alterTable('order_management')
-        .addColumn('cancel_refused', 'boolean', (c) => c.notNull().defaultTo(false))
-        .execute()
-      await db.schema
-        .createTable('order_history')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+      await addFlag(db, 'order_management', 'cancel_refused')
+      await createEntityTable(db, t, 'order_history')
         .addColumn('order_id', 'bigint', (c) => c.notNull())
-        .addColumn('status', 'varchar(20)', (c) => c.notNull())
+        .$call(columns.status)
         .addColumn('detail', 'varchar(200)')
         .addColumn('at', t.timestamp, (c) => c.notNull())
         .execute()
-      await db.schema
-        .createIndex('order_history_order')
-        .on('order_history')
-        .columns(['order_id', 'id'])
-        .execute()
+      await createIndex(db, 'order_history_order', 'order_history', ['order_id', 'id'])
     },
   },
   {
@@ -49,31 +37,20 @@ export const migrations: readonly ServiceMigration[] = [
         .addColumn('order_id', 'bigint', (c) => c.notNull())
         .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .execute()
-      await db.schema
-        .createIndex('idempotency_key_created')
-        .on('idempotency_key')
-        .column('created_at')
-        .execute()
+      await createIndex(db, 'idempotency_key_created', 'idempotency_key', ['created_at'])
     },
   },
   {
     name: '004_refunded',
     async up(db) {
-      await db.schema
-        .alterTable('order_management')
-        .addColumn('refunded', 'boolean', (c) => c.notNull().defaultTo(false))
-        .execute()
+      await addFlag(db, 'order_management', 'refunded')
     },
   },
   {
     name: '005_pending_index',
     async up(db) {
       // The sweep for orders abandoned while paying looks for old Pending rows.
-      await db.schema
-        .createIndex('order_status_created')
-        .on('order_management')
-        .columns(['status', 'create_time'])
-        .execute()
+      await createIndex(db, 'order_status_created', 'order_management', ['status', 'create_time'])
     },
   },
   {
@@ -87,11 +64,7 @@ export const migrations: readonly ServiceMigration[] = [
     name: '007_cancel_intent_index',
     async up(db) {
       // The sweep looks for started cancels every few seconds; nearly every row has none.
-      await db.schema
-        .createIndex('order_cancel_started')
-        .on('order_management')
-        .column('cancel_started_at')
-        .execute()
+      await createIndex(db, 'order_cancel_started', 'order_management', ['cancel_started_at'])
     },
   },
   {

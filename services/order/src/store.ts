@@ -1,4 +1,4 @@
-import { type Dialect, databaseTime, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, databaseTime, findById, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
 import { type Generated, type Selectable, sql } from 'kysely'
 import type { Order, OrderDraft } from './domain.ts'
 
@@ -91,10 +91,8 @@ const insertOrder = prepared<OrderTables, OrderDraft, { id: number; create_time:
   },
 )
 
-export async function findOrder(db: Db, id: number): Promise<Order | undefined> {
-  const row = await db.selectFrom('order_management').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && toOrder(row)
-}
+export const findOrder = (db: Db, id: number): Promise<Order | undefined> =>
+  findById(db, 'order_management', id, toOrder)
 
 /** Orders Pending for longer than `ageMs`, aged on the database's clock (see `insertPending`). */
 export async function findPendingOlderThan(

@@ -1,13 +1,4 @@
-import type { EventType, NewEventOf } from '@cafeteria/contracts'
-import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
-
-/** What the payment service emits: all its deciders may return, and the flows table's producers. */
-export const paymentEmits = [
-  'PaymentApproved',
-  'PaymentVoided',
-  'PaymentCanceled',
-] as const satisfies readonly EventType[]
-export type PaymentEmitted = NewEventOf<(typeof paymentEmits)[number]>
+import { decider, type Emitted, emits, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /**
  * `PaymentVoided`: the order was rejected (the customer was told it failed), so a payment that
@@ -40,6 +31,9 @@ export type PaymentCommand =
   | { readonly type: 'Refund' }
   /** The order was rejected: its payment, made or still to come, must not stand. */
   | ({ readonly type: 'Void' } & OrderTerms)
+
+/** What the payment service emits: all its deciders may return, and the flows table's producers. */
+export const paymentEmits = emits('PaymentApproved', 'PaymentVoided', 'PaymentCanceled')
 
 /**
  * What a payment's decisions record. The contract events are announced with the payment's id,
@@ -105,7 +99,7 @@ function evolve(payment: PaymentState, event: PaymentEvent): PaymentState {
 }
 
 /** The contract events that announce a saved payment: its id, phone and amount. */
-export const announce = (events: readonly PaymentEvent[], payment: Payment): PaymentEmitted[] =>
+export const announce = (events: readonly PaymentEvent[], payment: Payment): Emitted<typeof paymentEmits>[] =>
   events.flatMap((event) =>
     event.type === 'PaymentRefusedAhead'
       ? []
@@ -118,12 +112,4 @@ export const announce = (events: readonly PaymentEvent[], payment: Payment): Pay
         ],
   )
 
-export const paymentDecider: Decider<
-  PaymentState,
-  PaymentCommand,
-  EmittingOnly<PaymentEvent, (typeof paymentEmits)[number]>
-> = {
-  initialState: () => undefined,
-  decide,
-  evolve,
-}
+export const paymentDecider = decider(paymentEmits, { initialState: () => undefined, decide, evolve })

@@ -1,4 +1,4 @@
-import { type Dialect, insertIfAbsent, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
+import { type Dialect, findById, insertIfAbsent, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import type { Payment, PaymentState } from './domain.ts'
 
@@ -32,10 +32,8 @@ export async function findByOrderId(db: Db, orderId: number): Promise<Payment | 
   return row && toPayment(row)
 }
 
-export async function findPayment(db: Db, id: number): Promise<Payment | undefined> {
-  const row = await db.selectFrom('payment').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && toPayment(row)
-}
+export const findPayment = (db: Db, id: number): Promise<Payment | undefined> =>
+  findById(db, 'payment', id, toPayment)
 
 /**
  * Records the order's payment unless the order already has one (its id is unique here): then

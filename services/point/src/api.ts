@@ -13,7 +13,7 @@ import { Type } from 'typebox'
 import type { PointEntry, PointRefusal } from './domain.ts'
 import type { PointDeps } from './index.ts'
 import { retryTransient, runCommand } from './ledger.ts'
-import { liveRoutes } from './live.ts'
+import { pointsLive } from './live.ts'
 import type { PointSettings } from './settings.ts'
 import {
   type Balance,
@@ -85,7 +85,7 @@ function phoneNumberOf(raw: string, where: 'body'): string {
 }
 
 export function pointRoutes(app: HttpApp, ctx: ServiceContext<PointTables, PointSettings>, deps: PointDeps) {
-  liveRoutes(app, deps.feed)
+  pointsLive.route(app, deps.feed)
 
   app.patch(
     '/points/cancelPoint',

@@ -1,13 +1,5 @@
-import { type EventType, type NewEventOf, pointsFor } from '@cafeteria/contracts'
-import { type Decider, type EmittingOnly, type Rejected, rejected } from '@cafeteria/platform/decider'
-
-/** What the point service emits: all its deciders may return, and the flows table's producers. */
-export const pointEmits = [
-  'PointsAccrued',
-  'PointsDeducted',
-  'PointsRestored',
-] as const satisfies readonly EventType[]
-export type PointEmitted = NewEventOf<(typeof pointEmits)[number]>
+import { pointsFor } from '@cafeteria/contracts'
+import { decider, type Emitted, emits, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /**
  * Points are a ledger per phone number. Each order has at most one entry of each kind: `Order`
@@ -159,6 +151,10 @@ function decideRestore(command: RestorePoints, { Cancel, Restore }: OrderLedger)
   return { kind: 'record', entry: draft(Cancel, 'Restore', points), balanceChange: points, announce: true }
 }
 
+/** What the point service emits: all its deciders may return, and the flows table's producers. */
+export const pointEmits = emits('PointsAccrued', 'PointsDeducted', 'PointsRestored')
+type PointEmitted = Emitted<typeof pointEmits>
+
 const eventType = { Order: 'PointsAccrued', Cancel: 'PointsDeducted', Restore: 'PointsRestored' } as const
 
 /** What a recorded entry announces: how many points moved and the balance after. */
@@ -189,16 +185,11 @@ export type PointEvent =
   | (Extract<PointEmitted, { type: (typeof eventType)[EntryKind] }> & { readonly entry: DecidedEntry })
   | { readonly type: 'EntryNettedOut'; readonly orderId: number; readonly entry: DecidedEntry }
 
-export const pointDecider: Decider<
-  PointState,
-  PointCommand,
-  EmittingOnly<PointEvent, (typeof pointEmits)[number]>,
-  PointRefusal
-> = {
-  initialState: () => ({ ledger: {}, balance: 0 }),
+export const pointDecider = decider(pointEmits, {
+  initialState: (): PointState => ({ ledger: {}, balance: 0 }),
   decide,
   evolve,
-}
+})
 
 function decide(
   command: PointCommand,

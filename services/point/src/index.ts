@@ -1,7 +1,7 @@
 import type { LiveFeed, ServiceContext, ServiceDefinition } from '@cafeteria/platform'
 import { pointRoutes } from './api.ts'
 import { pointHandlers } from './handlers.ts'
-import { pointFeed } from './live.ts'
+import { pointsLive } from './live.ts'
 import { type PointCount, pointMetrics } from './metrics.ts'
 import { migrations } from './migrations.ts'
 import { type PointSettings, pointSettings } from './settings.ts'
@@ -19,7 +19,7 @@ export interface PointDeps {
 }
 
 const compose = (ctx: ServiceContext<PointTables, PointSettings>): PointDeps => ({
-  feed: pointFeed(ctx),
+  feed: pointsLive.feed(ctx),
   count: pointMetrics(ctx.metrics),
 })
 

@@ -1,10 +1,4 @@
-import {
-  createLiveFeed,
-  type HttpApp,
-  type LiveFeed,
-  phoneStreamRoute,
-  type ServiceContext,
-} from '@cafeteria/platform'
+import { phoneLiveView, type ServiceContext } from '@cafeteria/platform'
 import type { PointSettings } from './settings.ts'
 import { findBalances, latestEntries, type PointTables } from './store.ts'
 
@@ -32,19 +26,11 @@ export async function readPoints(ctx: Context, phoneNumber: string) {
   }
 }
 
-/** Each phone's points as Server-Sent Events; one feed per running service. */
-export const pointFeed = (ctx: Context): LiveFeed =>
-  createLiveFeed({
-    event: 'points',
-    read: (phoneNumber) => readPoints(ctx, phoneNumber),
-    settings: ctx.config.live,
-    log: ctx.log,
-  })
-
-export function liveRoutes(app: HttpApp, feed: LiveFeed) {
-  phoneStreamRoute(app, '/points/stream', feed, {
-    summary:
-      "A phone's points as Server-Sent Events (`event: points`: {point, history newest first}), sent again on every change",
-    event: '`event: points`',
-  })
-}
+/** Each phone's points as Server-Sent Events. */
+export const pointsLive = phoneLiveView({
+  path: '/points/stream',
+  event: 'points',
+  summary:
+    "A phone's points as Server-Sent Events (`event: points`: {point, history newest first}), sent again on every change",
+  read: readPoints,
+})

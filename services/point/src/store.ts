@@ -1,4 +1,12 @@
-import { type Dialect, insertReturningId, prepared, type ServiceDb, toIso } from '@cafeteria/platform'
+import {
+  type Dialect,
+  findById,
+  findRows,
+  insertReturningId,
+  prepared,
+  type ServiceDb,
+  toIso,
+} from '@cafeteria/platform'
 import type { Generated, Selectable } from 'kysely'
 import type { EntryDraft, EntryKind, PointEntry } from './domain.ts'
 
@@ -144,16 +152,8 @@ const entriesOfOrder = prepared<PointTables, { orderId: number }, Selectable<Poi
       .orderBy('id'),
 )
 
-export async function findByPaymentId(db: Db, paymentId: number): Promise<PointEntry[]> {
-  const rows = await db
-    .selectFrom('point_entry')
-    .selectAll()
-    .where('payment_id', '=', paymentId)
-    .orderBy('create_time')
-    .orderBy('id')
-    .execute()
-  return rows.map(toEntry)
-}
+export const findByPaymentId = (db: Db, paymentId: number): Promise<PointEntry[]> =>
+  findRows(db, 'point_entry', { where: { payment_id: paymentId }, orderBy: ['create_time', 'id'] }, toEntry)
 
 /** A phone's point history, oldest first. */
 export async function findByPhoneNumber(db: Db, phoneNumber: string): Promise<PointEntry[]> {
@@ -170,24 +170,14 @@ const entriesOfPhone = prepared<PointTables, { phoneNumber: string }, Selectable
       .orderBy('id'),
 )
 
-export async function findEntry(db: Db, id: number): Promise<PointEntry | undefined> {
-  const row = await db.selectFrom('point_entry').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && toEntry(row)
-}
+export const findEntry = (db: Db, id: number): Promise<PointEntry | undefined> =>
+  findById(db, 'point_entry', id, toEntry)
 
-export async function findBalances(db: Db, phoneNumber: string): Promise<Balance[]> {
-  const rows = await db
-    .selectFrom('point_balance')
-    .selectAll()
-    .where('phone_number', '=', phoneNumber)
-    .execute()
-  return rows.map(toBalance)
-}
+export const findBalances = (db: Db, phoneNumber: string): Promise<Balance[]> =>
+  findRows(db, 'point_balance', { where: { phone_number: phoneNumber } }, toBalance)
 
-export async function findBalance(db: Db, id: number): Promise<Balance | undefined> {
-  const row = await db.selectFrom('point_balance').selectAll().where('id', '=', id).executeTakeFirst()
-  return row && toBalance(row)
-}
+export const findBalance = (db: Db, id: number): Promise<Balance | undefined> =>
+  findById(db, 'point_balance', id, toBalance)
 
 /** A deadlock or serialization failure: the transaction was rolled back and may simply run again. */
 export const isTransient = (error: unknown): boolean => {
@@ -196,14 +186,17 @@ export const isTransient = (error: unknown): boolean => {
 }
 
 /** A phone's latest entries, the newest first. */
-export async function latestEntries(db: Db, phoneNumber: string, limit: number): Promise<PointEntry[]> {
-  const rows = await db
-    .selectFrom('point_entry')
-    .selectAll()
-    .where('phone_number', '=', phoneNumber)
-    .orderBy('create_time', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit)
-    .execute()
-  return rows.map(toEntry)
-}
+export const latestEntries = (db: Db, phoneNumber: string, limit: number): Promise<PointEntry[]> =>
+  findRows(
+    db,
+    'point_entry',
+    {
+      where: { phone_number: phoneNumber },
+      orderBy: [
+        ['create_time', 'desc'],
+        ['id', 'desc'],
+      ],
+      limit,
+    },
+    toEntry,
+  )

@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely'
 import type { ServiceMigration } from './migrate.ts'
+import { columns, createEntityTable, createIndex } from './tables.ts'
 
 /** Tables the reliability core keeps in every service's own database. */
 export interface PlatformTables {
@@ -49,33 +50,22 @@ export const platformMigrations: readonly ServiceMigration[] = [
   {
     name: '001_outbox_inbox_dead_letter',
     async up(db, t) {
-      await db.schema
-        .createTable('outbox')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+      await createEntityTable(db, t, 'outbox')
         .addColumn('event_id', 'varchar(64)', (c) => c.notNull().unique())
-        .addColumn('type', 'varchar(64)', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('headers', 'text')
+        .$call(columns.event)
         .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .execute()
       await db.schema
         .createTable('inbox')
-        .addColumn('consumer', 'varchar(64)', (c) => c.notNull())
-        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .$call(columns.consumedEvent)
         .addColumn('processed_at', t.timestamp, (c) => c.notNull())
         .addPrimaryKeyConstraint('inbox_pk', ['consumer', 'event_id'])
         .execute()
-      await db.schema.createIndex('inbox_processed_at').on('inbox').column('processed_at').execute()
-      await db.schema
-        .createTable('dead_letter')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
-        .addColumn('consumer', 'varchar(64)', (c) => c.notNull())
-        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
-        .addColumn('type', 'varchar(64)', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('headers', 'text')
-        .addColumn('error', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull())
+      await createIndex(db, 'inbox_processed_at', 'inbox', ['processed_at'])
+      await createEntityTable(db, t, 'dead_letter')
+        .$call(columns.consumedEvent)
+        .$call(columns.event)
+        .$call(columns.failure)
         .addColumn('failed_at', t.timestamp, (c) => c.notNull())
         .execute()
     },
@@ -85,11 +75,7 @@ export const platformMigrations: readonly ServiceMigration[] = [
     name: '002_dead_letter_replay',
     async up(db, t) {
       await db.schema.alterTable('dead_letter').addColumn('replay_requested_at', t.timestamp).execute()
-      await db.schema
-        .createIndex('dead_letter_replay_requested_at')
-        .on('dead_letter')
-        .column('replay_requested_at')
-        .execute()
+      await createIndex(db, 'dead_letter_replay_requested_at', 'dead_letter', ['replay_requested_at'])
     },
   },
   {
@@ -98,8 +84,7 @@ export const platformMigrations: readonly ServiceMigration[] = [
     async up(db, t) {
       await db.schema
         .createTable('consumer_failure')
-        .addColumn('consumer', 'varchar(64)', (c) => c.notNull())
-        .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
+        .$call(columns.consumedEvent)
         .addColumn('failures', 'integer', (c) => c.notNull())
         .addColumn('failed_at', t.timestamp, (c) => c.notNull())
         .addPrimaryKeyConstraint('consumer_failure_pk', ['consumer', 'event_id'])
@@ -115,15 +100,10 @@ export const platformMigrations: readonly ServiceMigration[] = [
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .execute()
       await db.schema.alterTable('outbox').addColumn('retry_at', t.timestamp).execute()
-      await db.schema
-        .createTable('outbox_dead_letter')
-        .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
+      await createEntityTable(db, t, 'outbox_dead_letter')
         .addColumn('event_id', 'varchar(64)', (c) => c.notNull())
-        .addColumn('type', 'varchar(64)', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('headers', 'text')
-        .addColumn('error', 'text', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .$call(columns.event)
+        .$call(columns.failure)
         .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .addColumn('failed_at', t.timestamp, (c) => c.notNull())
         .execute()

@@ -1,4 +1,4 @@
-import type { EventType } from '@cafeteria/contracts'
+import type { EventType, NewEventOf } from '@cafeteria/contracts'
 
 /**
  * The one shape of a service's business decisions, after Emmett's Decider: `decide` answers a
@@ -34,12 +34,35 @@ export function decideAndEvolve<State, Command, Event, Rejection>(
 }
 
 /**
- * `Event`, when every contract event among a decider's events is one its service says it emits
- * (`<svc>Emits`, the flows table's producers); otherwise a type no event is, which names the
- * unlisted ones, so the decider does not compile until the list (and the table) says so too.
+ * What a service emits (`<svc>Emits`): all its deciders may return, and the flows table's
+ * producers. `emits('Made', …)` keeps the names as a list of literals, checked against the contracts.
  */
-export type EmittingOnly<Event extends { readonly type: string }, Emits extends EventType> = [
+export const emits = <const Types extends readonly EventType[]>(...types: Types): Types => types
+
+/** The events of an `emits` list, as its service's deciders return them (the outbox adds the rest). */
+export type Emitted<Emits extends readonly EventType[]> = NewEventOf<Emits[number]>
+
+/**
+ * Nothing, when every contract event among a decider's events is one its service says it emits;
+ * otherwise a property no decider has, which names the unlisted ones.
+ */
+type OnlyListed<Event extends { readonly type: string }, Emits extends EventType> = [
   Exclude<Extract<Event['type'], EventType>, Emits>,
 ] extends [never]
-  ? Event
+  ? unknown
   : { readonly notInEmits: Exclude<Extract<Event['type'], EventType>, Emits> }
+
+/**
+ * A service's decider, held to its `emits` list: one that may return a contract event the list
+ * does not name does not compile until the list (and so the flows table) says so too.
+ */
+export const decider = <
+  Emits extends EventType,
+  State,
+  Command,
+  Event extends { readonly type: string },
+  Rejection = string,
+>(
+  _emits: readonly Emits[],
+  parts: Decider<State, Command, Event, Rejection> & OnlyListed<Event, Emits>,
+): Decider<State, Command, Event, Rejection> => parts
