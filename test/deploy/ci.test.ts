@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from '@cafeteria/platform/testing'
 import { parse } from 'yaml'
-import { tempDir } from '../../packages/platform/src/testing.ts'
 
 // The hosted CI's workflow cannot run here; what it calls can be checked against the repository.
 const root = fileURLToPath(new URL('../../', import.meta.url))

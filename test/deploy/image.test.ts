@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
-import { tempDir } from '../../packages/platform/src/testing.ts'
+import { tempDir } from '@cafeteria/platform/testing'
 import { dockerfile, ignoredByDocker, runtimeImports, workspaces } from './image.ts'
 import { ofKind, overlays, render, root, servicePorts } from './manifests.ts'
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { pointsFor } from '@cafeteria/contracts'
 import { maskPhoneNumber } from '../../packages/contracts/src/http.ts'
 import { type Cluster, type OwnNats, startCluster, startOwnNats } from '../support/cluster.ts'
 import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
@@ -118,7 +119,7 @@ async function waitForTickets(as: Callers, placed: readonly Placed[]) {
   )
 }
 
-const pointsOf = (placed: readonly Placed[]) => placed.reduce((sum, p) => sum + Math.floor(p.amt / 10), 0)
+const pointsOf = (placed: readonly Placed[]) => placed.reduce((sum, p) => sum + pointsFor(p.amt), 0)
 
 async function effects(as: Callers) {
   const mine = (path: string) =>
@@ -144,7 +145,7 @@ async function effects(as: Callers) {
 }
 
 /**
- * Every accepted order: one ticket with its details, one accrual (balance = Σ floor(amt/10), one
+ * Every accepted order: one ticket with its details, one accrual (balance = Σ pointsFor(amt), one
  * history row per order), one My Page row and one notification. Checked again after ack_wait has
  * passed, so a late redelivery that doubled something would show.
  */
@@ -174,7 +175,7 @@ async function assertEveryEffectOnce(as: Callers, placed: readonly Placed[]): Pr
     assertOncePerOrder(e.history, placed, `one point history row per order (${round})`)
     for (const h of e.history) {
       const p = placed.find((x) => x.id === h.orderId)
-      assert.equal(h.point, Math.floor((p?.amt ?? 0) / 10), `order ${h.orderId}: accrued points`)
+      assert.equal(h.point, pointsFor(p?.amt ?? 0), `order ${h.orderId}: accrued points`)
     }
     assertOncePerOrder(e.pages, placed, `one My Page row per order (${round})`)
     for (const page of e.pages) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { pointsFor } from '@cafeteria/contracts'
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { connectJetStream } from '../../packages/platform/src/index.ts'
@@ -217,7 +218,7 @@ test('SIGKILL of a NATS node, then of the stream leader, under load: orders go o
   await Promise.all(followUps)
 
   const kept = placed.filter((p) => p.fate !== 'canceled')
-  const expectedPoints = kept.reduce((sum, p) => sum + Math.floor(p.amt / 10), 0)
+  const expectedPoints = kept.reduce((sum, p) => sum + pointsFor(p.amt), 0)
   const expectedPage = new Map(placed.map((p) => [p.id, endState[p.fate].page]))
   const mine = async (path: string) =>
     (await call(`${url}${path}?phoneNumber=${PHONE}`, { headers: customer })).body

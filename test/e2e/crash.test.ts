@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { pointsFor } from '@cafeteria/contracts'
 import { type Cluster, startCluster } from '../support/cluster.ts'
 import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
 import { call, waitFor } from '../support/system.ts'
@@ -53,7 +54,7 @@ test('SIGKILL of consumer services mid-burst, then restart: nothing lost, nothin
   await Promise.all([cluster.start('drink'), cluster.start('point'), cluster.start('customercenter')])
   const restarted = Date.now()
 
-  const expectedPoints = placed.reduce((sum, p) => sum + Math.trunc(p.amt / 10), 0)
+  const expectedPoints = placed.reduce((sum, p) => sum + pointsFor(p.amt), 0)
   await waitFor(
     async () => {
       const points = await call(`${url}/points/search/findByPhoneNumber?phoneNumber=${phoneNumber}`, {

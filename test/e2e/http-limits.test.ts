@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { slowHeaders } from '../support/net.ts'
+import { openEvents, slowHeaders } from '@cafeteria/platform/testing'
 import { startSecureSystem } from '../support/secure.ts'
-import { openEvents } from '../support/sse.ts'
 import { waitFor } from '../support/system.ts'
 
 test('every server of the system cuts off a request that trickles in; a live stream through the gateway outlives that deadline', async (t) => {

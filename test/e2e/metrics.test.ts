@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { accepts, otherLoopback } from '../support/net.ts'
+import { pointsFor } from '@cafeteria/contracts'
+import { accepts, otherLoopback } from '@cafeteria/platform/testing'
 import { freePort } from '../support/process.ts'
 import { type Credentials, startSecureSystem } from '../support/secure.ts'
 import { call, waitFor } from '../support/system.ts'
@@ -78,7 +79,7 @@ test('after an order, every service shows what it did in /metrics', async () => 
   const point = await waitFor(async () => {
     const { samples } = await scrape(system.serviceUrl('point'))
     return (
-      value(samples, 'cafe_points_issued_total') === placed.body.amt / 10 &&
+      value(samples, 'cafe_points_issued_total') === pointsFor(placed.body.amt) &&
       value(samples, 'cafe_events_consumed_total', { type: 'Ordered', outcome: 'handled' }) !== undefined &&
       samples
     )
@@ -186,6 +187,6 @@ test('a cancel refused and one recorded are counted by reason', async () => {
   assert.equal(value(samples, 'cafe_order_cancels_refused_total', { reason: 'not-cancellable' }), 1)
   assert.equal(
     value((await scrape(system.serviceUrl('point'))).samples, 'cafe_points_deducted_total'),
-    placed.body.amt / 10,
+    pointsFor(placed.body.amt),
   )
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { openEvents } from '@cafeteria/platform/testing'
 import { type PhoneInbox, signIn, startPhoneInbox } from '../support/customer.ts'
-import { openEvents } from '../support/sse.ts'
 import { call, startInMemorySystem, waitFor } from '../support/system.ts'
 
 // The whole system signed in, with small limits: what a refused request leaves behind is nothing.

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { pointsFor } from '@cafeteria/contracts'
+import { type FaultProxy, startFaultProxy } from '@cafeteria/platform/testing'
 import { type Cluster, startCluster } from '../support/cluster.ts'
-import { type FaultProxy, startFaultProxy } from '../support/proxy.ts'
 import { type Credentials, type SecureAccess, startSecureAccess } from '../support/secure.ts'
 import { call, waitFor } from '../support/system.ts'
 import { menuOrder } from './scenario.ts'
@@ -410,7 +411,7 @@ describe('point down while customers cancel', () => {
       ids.push(placed.body.id)
       amounts.push(placed.body.amt)
     }
-    const accrued = amounts.reduce((sum, amt) => sum + amt / 10, 0)
+    const accrued = amounts.reduce((sum, amt) => sum + pointsFor(amt), 0)
     await waitFor(async () => (await points()) === accrued, 15_000, `${accrued} points`)
     for (const id of ids) {
       await waitFor(async () => (await ticket(id)).length === 1, 15_000, `ticket of ${id}`)
@@ -458,7 +459,7 @@ describe('point down while customers cancel', () => {
       const { answer } = await cancel(id)
       assert.equal(answer.status, 200, `cancel of ${id} once point is back: ${JSON.stringify(answer.body)}`)
       assert.equal(answer.body.status, 'OrderCanceled')
-      expected -= (amounts[i] as number) / 10
+      expected -= pointsFor(amounts[i] as number)
       assert.equal(await points(), expected, `points of ${id} deducted`)
     }
     for (const id of ids) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import { after, before, describe, test } from 'node:test'
-import { tempDir } from '../../packages/platform/src/testing.ts'
+import { tempDir } from '@cafeteria/platform/testing'
 import { type Credentials, startSecureSystem } from '../support/secure.ts'
 import { call, waitFor } from '../support/system.ts'
 

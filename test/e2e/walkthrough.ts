@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { pointsFor } from '@cafeteria/contracts'
 import { defaultMenu } from '../../packages/contracts/src/menu.ts'
 import type { Credentials } from '../support/secure.ts'
 import { call, waitFor } from '../support/system.ts'
@@ -64,7 +65,7 @@ async function walkthrough(url: string, caller: Caller): Promise<number> {
   const ticketOf = async (orderId: number) =>
     (await call(`${url}/drinks/search/findByOrderId?orderId=${orderId}`, { headers: staff })).body._embedded
       .drinks[0]
-  const each = caller.amt / 10
+  const each = pointsFor(caller.amt)
 
   // Three orders, a tenth of each amount in points (500 won and 50 points in the original).
   const ids: number[] = []

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { freePort } from '@cafeteria/cafe/process'
+import { type TestDatabase, testDatabase } from '@cafeteria/platform/testing'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
-import { createConnection } from 'mysql2/promise'
-import pg from 'pg'
-import { freePort } from '../../apps/cafe/src/process.ts'
 
 const postgresServices = ['order', 'payment', 'drink', 'customercenter'] as const
 
@@ -22,31 +21,30 @@ export interface DistributedStores {
 
 export async function distributedStores(prefix: string): Promise<DistributedStores> {
   const suffix = randomUUID().slice(0, 8)
-  const database = (service: string) => `cafe_${prefix}_${suffix}_${service}`
+  const databases = new Map<string, TestDatabase>()
+  for (const service of postgresServices)
+    databases.set(service, await testDatabase('postgres', { prefix: `cafe_${prefix}_${service}_` }))
+  databases.set('point', await testDatabase('mysql', { prefix: `cafe_${prefix}_point_` }))
+  const database = (service: string) => {
+    const found = databases.get(service)
+    if (!found) throw new Error(`no database of ${service}`)
+    return found.name
+  }
   const stream = `${prefix.toUpperCase()}_${suffix.toUpperCase()}`
   const env: Record<string, string> = {
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     NATS_STREAM: stream,
     GATEWAY_PORT: String(await freePort()),
   }
-  for (const service of postgresServices) {
+  for (const service of [...postgresServices, 'point'])
     env[`${service.toUpperCase()}_PORT`] = String(await freePort())
-    env[`${service.toUpperCase()}_DATABASE_URL`] = `postgres://postgres@127.0.0.1:5432/${database(service)}`
-  }
-  env.POINT_PORT = String(await freePort())
-  env.POINT_DATABASE_URL = `mysql://root@127.0.0.1:3306/${database('point')}`
+  for (const [service, { url }] of databases) env[`${service.toUpperCase()}_DATABASE_URL`] = url
   return {
     env,
     database,
     async drop() {
-      const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
-      await admin.connect()
-      for (const service of postgresServices)
-        await admin.query(`drop database if exists "${database(service)}" with (force)`)
-      await admin.end()
-      const maria = await createConnection({ host: '127.0.0.1', user: 'root' })
-      await maria.query(`drop database if exists \`${database('point')}\``)
-      await maria.end()
+      // The kit's drop waits for the stopped processes' sessions to go.
+      await Promise.all([...databases.values()].map((d) => d.drop()))
       const nc = await connect({ servers: env.NATS_URL })
       await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined)
       await nc.close()

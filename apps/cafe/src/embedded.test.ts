@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { ephemeralPorts, order } from '@cafeteria/cafe/testing'
 import { ConfigError, createLogger } from '@cafeteria/platform'
-import { accepts, otherLoopback } from '../../../test/support/net.ts'
-import { call, ephemeralPorts, order, waitFor } from '../../../test/support/system.ts'
+import { accepts, call, otherLoopback, waitFor } from '@cafeteria/platform/testing'
 import { startEmbedded } from './embedded.ts'
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })

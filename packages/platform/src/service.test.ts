@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { openLocalBus } from './bus/local.ts'
 import { createLogger } from './logger.ts'
 import { type ServiceDefinition, type StatelessServiceDefinition, startService } from './service.ts'
-import { waitFor } from './testing.ts'
+import { waitFor } from './testing/index.ts'
 import { createWorker, type PendingWorker } from './worker.ts'
 
 const env = { HOST: '127.0.0.1', AUTH_SECRET: 'a-test-secret-of-at-least-32-chars' }

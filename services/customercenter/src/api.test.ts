@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { eventsOf, type Harness, PHONE, settled, startCustomercenter, waitFor } from './testing.ts'
+import { waitFor } from '@cafeteria/platform/testing'
+import { eventsOf, type Harness, PHONE, settled, startCustomercenter } from './testing.ts'
 
 const OTHER_PHONE = '01198765432'
 

@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
-import { tempDir } from '../../../packages/platform/src/testing.ts'
-import { eventsOf, PHONE, startCustomercenter, waitFor } from './testing.ts'
+import { tempDir, waitFor } from '@cafeteria/platform/testing'
+import { eventsOf, PHONE, startCustomercenter } from './testing.ts'
 
 interface Received {
   readonly headers: IncomingMessage['headers']

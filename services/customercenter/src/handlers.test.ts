@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { DomainEvent } from '@cafeteria/contracts'
+import { reissued, type Storage, waitFor } from '@cafeteria/platform/testing'
 import type { MyPageEventType } from './domain.ts'
-import { eventsOf, PHONE, reissued, type Storage, settled, startCustomercenter, waitFor } from './testing.ts'
+import { eventsOf, PHONE, settled, startCustomercenter } from './testing.ts'
 
 const flows: ReadonlyArray<{
   name: string

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createLogger, openLocalBus, type RunningService, startService } from '@cafeteria/platform'
-import { openEvents } from '../../../test/support/sse.ts'
+import { openEvents } from '@cafeteria/platform/testing'
 import { customercenterService } from './index.ts'
 import { eventsOf, type Harness, PHONE, startCustomercenter } from './testing.ts'
 

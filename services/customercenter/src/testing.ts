@@ -1,25 +1,10 @@
 /** Test support for this service's suites; nothing here is used at runtime. */
-import type { DomainEvent, EventOf } from '@cafeteria/contracts'
-import {
-  createLogger,
-  type Logger,
-  openDatabase,
-  openLocalBus,
-  startService,
-  toEnvelope,
-} from '@cafeteria/platform'
-import { sql } from 'kysely'
-import { uniqueName, waitFor } from '../../../packages/platform/src/testing.ts'
+import { type DomainEvent, type EventOf, pointsFor } from '@cafeteria/contracts'
+import { createLogger, type Logger, openLocalBus, startService, toEnvelope } from '@cafeteria/platform'
+import { type Storage, testDatabase, waitFor } from '@cafeteria/platform/testing'
 import type { MyPageEventType } from './domain.ts'
 import { customercenterService } from './index.ts'
 
-export { waitFor }
-
-const SERVERS = {
-  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-}
-export type Storage = 'sqlite' | keyof typeof SERVERS
 export const PHONE = '01012345679'
 
 type Data<K extends MyPageEventType> = EventOf<K>['data']
@@ -31,7 +16,7 @@ export function eventsOf(orderId: number, phoneNumber = PHONE, productName = 'la
     Ordered: { ...product, amt: 900, paymentId: orderId },
     Receipted: product,
     Made: product,
-    OrderCanceled: { ...product, amt: 900, paymentId: orderId, pointsDeducted: 90 },
+    OrderCanceled: { ...product, amt: 900, paymentId: orderId, pointsDeducted: pointsFor(900) },
     CancelFailed: { ...product, drinkStatus: 'Receipted' },
     DrinkCanceled: product,
     PaymentCanceled: { paymentId: orderId, phoneNumber, amt: 900 },
@@ -39,9 +24,6 @@ export function eventsOf(orderId: number, phoneNumber = PHONE, productName = 'la
   return <K extends MyPageEventType>(type: K, overrides: Partial<Data<K>> = {}): DomainEvent =>
     toEnvelope('test', { type, orderId, data: { ...data[type], ...overrides } } as never, new Date())
 }
-
-/** A copy of an event under a new id: what a producer re-emitting it would send. */
-export const reissued = (event: DomainEvent): DomainEvent => ({ ...event, id: crypto.randomUUID() })
 
 export interface Harness {
   readonly url: string
@@ -52,17 +34,13 @@ export interface Harness {
   stop(): Promise<void>
 }
 
-/** The service on an in-memory bus, with its own fresh database (SQLite in memory or PostgreSQL). */
+/** The service on an in-memory bus, with its own fresh database of `storage` (SQLite by default). */
 export async function startCustomercenter(
   options: { env?: Record<string, string>; storage?: Storage; logger?: Logger } = {},
 ): Promise<Harness> {
-  const name = uniqueName()
-  const storage = options.storage ?? 'sqlite'
-  const databaseUrl = storage === 'sqlite' ? 'sqlite::memory:' : `${SERVERS[storage]}/${name}`
+  const database = await testDatabase(options.storage ?? 'sqlite')
+  const databaseUrl = database.url
   const bus = openLocalBus({ path: ':memory:' })
-  const dropDatabase = async () => {
-    if (storage !== 'sqlite') await drop(storage, name)
-  }
   let service: Awaited<ReturnType<typeof startService>>
   try {
     service = await startService(customercenterService, {
@@ -82,7 +60,7 @@ export async function startCustomercenter(
     })
   } catch (error) {
     await bus.close()
-    await dropDatabase()
+    await database.drop()
     throw error
   }
   return {
@@ -98,35 +76,8 @@ export async function startCustomercenter(
     async stop() {
       await service.stop()
       await bus.close()
-      await dropDatabase()
+      await database.drop()
     },
-  }
-}
-
-/**
- * Drops a test database once the closed pool's sessions are gone. Not PostgreSQL's `with (force)`:
- * those sessions may still be exiting, and killing one makes its client raise an error here.
- */
-async function drop(storage: keyof typeof SERVERS, name: string): Promise<void> {
-  const admin = await openDatabase(`${SERVERS[storage]}/${storage === 'postgres' ? 'postgres' : ''}`, {
-    create: false,
-    poolSize: 1,
-  })
-  try {
-    await waitFor(
-      () =>
-        sql`drop database if exists ${sql.id(name)}`.execute(admin.db).then(
-          () => true,
-          (error: { code?: string }) => {
-            if (error.code !== '55006') throw error
-            return false
-          },
-        ),
-      5000,
-      { what: `database ${name} to be free to drop` },
-    )
-  } finally {
-    await admin.close()
   }
 }
 

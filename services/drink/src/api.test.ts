@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { call, order, startInMemorySystem, waitFor } from '../../../test/support/system.ts'
+import { order, startInMemorySystem } from '@cafeteria/cafe/testing'
+import { call, waitFor } from '@cafeteria/platform/testing'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {

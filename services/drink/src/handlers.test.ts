@@ -12,7 +12,7 @@ import {
   type ServiceFixture,
   type Storage,
   startServiceFixture,
-} from '../../../test/support/service-fixture.ts'
+} from '@cafeteria/platform/testing'
 import { drinkService } from './index.ts'
 import type { DrinkTables } from './store.ts'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { openEvents } from '../../../test/support/sse.ts'
-import { call, order, startInMemorySystem, waitFor } from '../../../test/support/system.ts'
+import { order, startInMemorySystem } from '@cafeteria/cafe/testing'
+import { call, openEvents, waitFor } from '@cafeteria/platform/testing'
 
 const STAFF_TOKEN = 'counter-secret-of-the-live-tests'
 const STAFF = { authorization: `Bearer ${STAFF_TOKEN}` }

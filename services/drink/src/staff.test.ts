@@ -4,10 +4,9 @@
  */
 import assert from 'node:assert/strict'
 import { describe, type TestContext, test } from 'node:test'
+import { startInMemorySystem } from '@cafeteria/cafe/testing'
 import { ConfigError } from '@cafeteria/platform'
-import { eventOf, startServiceFixture } from '../../../test/support/service-fixture.ts'
-import { openEvents } from '../../../test/support/sse.ts'
-import { call, startInMemorySystem } from '../../../test/support/system.ts'
+import { call, eventOf, openEvents, startServiceFixture } from '@cafeteria/platform/testing'
 import { drinkService } from './index.ts'
 
 const TOKEN = 'counter-tablet-token-0123456789'

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createLogger, openLocalBus, type ServiceDefinition, startService } from '@cafeteria/platform'
-import { tempDir } from '../../../packages/platform/src/testing.ts'
+import { tempDir } from '@cafeteria/platform/testing'
 import { startGateway } from './testing.ts'
 
 /** Stands in for the order service: a platform service answering the path the gateway routes. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { openEvents } from '../../../test/support/sse.ts'
-import { call, startInMemorySystem } from '../../../test/support/system.ts'
+import { startInMemorySystem } from '@cafeteria/cafe/testing'
+import { call, openEvents } from '@cafeteria/platform/testing'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {

@@ -3,7 +3,7 @@ import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import { after, before, test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
-import { call, waitFor } from '../../../test/support/system.ts'
+import { call, waitFor } from '@cafeteria/platform/testing'
 import { startGateway } from './testing.ts'
 
 // An upstream that holds its answers until the test lets them go, so a client can give up first.
@@ -52,11 +52,11 @@ test('Given clients that hang up before the upstream answers, when the answers c
     socket.write(`GET /drinks/1 HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`)
     return socket
   })
-  await waitFor(async () => arrived >= 5, 5000, 'the requests to reach the upstream')
+  await waitFor(async () => arrived >= 5, 5000, { what: 'the requests to reach the upstream' })
   for (const socket of clients) socket.destroy()
   // The upstream answers the abandoned requests; an unheard stream error would have ended this process.
   release()
-  await waitFor(async () => ended >= 5, 5000, 'the upstream to be done with them')
+  await waitFor(async () => ended >= 5, 5000, { what: 'the upstream to be done with them' })
   const answer = await call(`${gateway.url}/drinks/1`)
   assert.equal(answer.status, 200)
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { after, before, test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
-import { call } from '../../../test/support/system.ts'
+import { call } from '@cafeteria/platform/testing'
 import { startGateway } from './testing.ts'
 
 /** A port nobody listens on: the upstream is down. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ConfigError, createLogger } from '@cafeteria/platform'
-import { call } from '../../../test/support/system.ts'
+import { call } from '@cafeteria/platform/testing'
 import { startGateway } from './testing.ts'
 
 /** The gateway's `GET /menu` reads the settings the order service prices from. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, describe, test } from 'node:test'
+import { call, closedPort } from '@cafeteria/platform/testing'
 import { Redis } from 'ioredis'
-import { closedPort } from '../../../test/support/net.ts'
-import { call } from '../../../test/support/system.ts'
 import { startAnyUpstream, startGatewayOver } from './testing.ts'
 
 /** This machine's Redis, shared with others: every key of these tests starts with a prefix of their own. */

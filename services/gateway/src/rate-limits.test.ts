@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { callFrom, loopbackClient } from '../../../test/support/net.ts'
-import { type Answer, call } from '../../../test/support/system.ts'
+import { type Answer, call, callFrom, loopbackClient } from '@cafeteria/platform/testing'
 import { sessionOf, startAnyUpstream, startGatewayOver } from './testing.ts'
 
 const ALICE = '01055550001'

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
-import { call } from '../../../test/support/system.ts'
+import { call } from '@cafeteria/platform/testing'
 import { startGateway } from './testing.ts'
 
 /** One replica of the order service: answers every request with its own address. */

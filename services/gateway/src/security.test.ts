@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createLogger } from '@cafeteria/platform'
-import { ensureBuilt } from '../../../apps/web/build.ts'
-import { closedPort } from '../../../test/support/net.ts'
+import { closedPort } from '@cafeteria/platform/testing'
+import { ensureBuilt } from '@cafeteria/web/build'
 import { startGateway } from './testing.ts'
 
 async function gatewayWith(env: Record<string, string> = {}) {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, type TestContext, test } from 'node:test'
 import { createHttpApp, createLiveFeed, createLogger } from '@cafeteria/platform'
-import { loopbackClient, type Opened, openFrom } from '../../../test/support/net.ts'
-import { waitFor } from '../../../test/support/system.ts'
+import { loopbackClient, type Opened, openFrom, waitFor } from '@cafeteria/platform/testing'
 import { sessionOf, startGatewayOver } from './testing.ts'
 
 /** Listeners the upstream's feed serves at most, as a service's does (1000 there): its last resort. */
@@ -60,7 +59,7 @@ describe('live streams per client (LIVE_MAX_PER_ADDRESS, LIVE_MAX_PER_CUSTOMER)'
         return again.status === 200
       },
       5000,
-      'a place again',
+      { what: 'a place again' },
     )
   })
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ConfigError } from '@cafeteria/platform'
-import { callFrom, loopbackClient } from '../../../test/support/net.ts'
-import { call } from '../../../test/support/system.ts'
+import { call, callFrom, loopbackClient } from '@cafeteria/platform/testing'
 import { startAnyUpstream, startGatewayOver } from './testing.ts'
 
 const anOrder = { productName: '아메리카노', qty: 1 }

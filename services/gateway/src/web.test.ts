@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { startInMemorySystem } from '@cafeteria/cafe/testing'
+import { call, openEvents, waitFor } from '@cafeteria/platform/testing'
 import { webRoot } from '@cafeteria/web'
-import { ensureBuilt } from '../../../apps/web/build.ts'
-import { openEvents } from '../../../test/support/sse.ts'
-import { call, startInMemorySystem, waitFor } from '../../../test/support/system.ts'
+import { ensureBuilt } from '@cafeteria/web/build'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {
@@ -72,9 +72,9 @@ describe('event streams through the gateway', () => {
     const late = await waitFor(
       async () => performance.now() - opened > 1200 && events.heartbeats() >= 4 && events.heartbeats(),
       10_000,
-      'heartbeats past the upstream deadline',
+      { what: 'heartbeats past the upstream deadline' },
     )
-    await waitFor(async () => events.heartbeats() > late, 5000, 'a heartbeat after that')
+    await waitFor(async () => events.heartbeats() > late, 5000, { what: 'a heartbeat after that' })
     await call(`${system.url}/orders`, {
       method: 'POST',
       json: { phoneNumber: '01055550001', productName: '아인슈페너', qty: 1, amt: 6000 },

@@ -11,10 +11,11 @@ import { after, before, describe, test } from 'node:test'
 import {
   type ServiceFixture,
   type Storage,
+  type Stub,
   startServiceFixture,
+  startStub,
   waitFor,
-} from '../../../test/support/service-fixture.ts'
-import { type Stub, startStub } from '../../../test/support/stub.ts'
+} from '@cafeteria/platform/testing'
 import { orderService } from './index.ts'
 import { findOrder, insertPending, type OrderTables, startCancel } from './store.ts'
 

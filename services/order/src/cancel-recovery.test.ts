@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { order } from '@cafeteria/cafe/testing'
 import { paymentService } from '@cafeteria/payment'
 import { type Bus, createLogger, openLocalBus, type RunningService, startService } from '@cafeteria/platform'
+import { call, type FaultProxy, startFaultProxy, waitFor } from '@cafeteria/platform/testing'
 import { pointService } from '@cafeteria/point'
-import { type FaultProxy, startFaultProxy } from '../../../test/support/proxy.ts'
-import { call, order, waitFor } from '../../../test/support/system.ts'
 import { orderService } from './index.ts'
 
 /**
@@ -75,7 +75,7 @@ test('Given a cancel whose point deduction answered too late, when point is back
   })
   assert.equal(placed.status, 201)
   const id = placed.body.id as number
-  await waitFor(async () => (await balanceOf(phoneNumber)) === 50, 5000, 'the points to accrue')
+  await waitFor(async () => (await balanceOf(phoneNumber)) === 50, 5000, { what: 'the points to accrue' })
 
   // Held past the 300 ms deadline: the customer hears 503, the deduction lands later.
   proxy.delay(1500)
@@ -85,15 +85,13 @@ test('Given a cancel whose point deduction answered too late, when point is back
   })
   assert.equal(cancel.status, 503)
   assert.equal(await statusOf(id), 'Ordered')
-  await waitFor(async () => (await balanceOf(phoneNumber)) === 0, 10_000, 'the late deduction')
+  await waitFor(async () => (await balanceOf(phoneNumber)) === 0, 10_000, { what: 'the late deduction' })
   assert.equal(await statusOf(id), 'Ordered', 'points gone, order still standing: the gap')
 
   proxy.delay(0)
-  await waitFor(
-    async () => (await statusOf(id)) === 'OrderCanceled',
-    15_000,
-    'the sweep to finish the cancel',
-  )
+  await waitFor(async () => (await statusOf(id)) === 'OrderCanceled', 15_000, {
+    what: 'the sweep to finish the cancel',
+  })
   assert.equal(await balanceOf(phoneNumber), 0, 'deducted once')
   const history = (await call(`${orders.url}/orders/${id}`)).body.history.map(
     (h: { status: string }) => h.status,

@@ -10,10 +10,12 @@ import { after, before, describe, test } from 'node:test'
 import {
   type ServiceFixture,
   type Storage,
+  type Stub,
+  type StubAnswer,
   startServiceFixture,
+  startStub,
   waitFor,
-} from '../../../test/support/service-fixture.ts'
-import { type Stub, type StubAnswer, startStub } from '../../../test/support/stub.ts'
+} from '@cafeteria/platform/testing'
 import { orderService } from './index.ts'
 import { type OrderTables, startCancel } from './store.ts'
 

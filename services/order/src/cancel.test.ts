@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { call, order, startInMemorySystem, waitFor } from '../../../test/support/system.ts'
+import { order, startInMemorySystem } from '@cafeteria/cafe/testing'
+import { pointsFor } from '@cafeteria/contracts'
+import { call, waitFor } from '@cafeteria/platform/testing'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 before(async () => {
@@ -15,7 +17,9 @@ const newPhone = () => `010${String(phoneSeq++).padStart(8, '0')}`
 async function placeWithPoints(phoneNumber: string, amt = 500) {
   const placed = await call(`${system.url}/orders`, { method: 'POST', json: order({ phoneNumber, amt }) })
   assert.equal(placed.status, 201)
-  await waitFor(async () => (await balance(phoneNumber)) >= Math.trunc(amt / 10), 5000, 'points to accrue')
+  await waitFor(async () => (await balance(phoneNumber)) >= pointsFor(amt), 5000, {
+    what: 'points to accrue',
+  })
   return placed.body.id as number
 }
 
@@ -89,12 +93,10 @@ describe('PATCH /orders/{id} (cancel)', () => {
       200,
     )
     assert.equal((await cancel(id)).status, 200)
-    await waitFor(
-      async () => (await call(`${system.url}/orders/${id}`)).body.status === 'Ordered',
-      5000,
-      'compensation',
-    )
-    await waitFor(async () => (await balance(phone)) === 50, 5000, 'points restored')
+    await waitFor(async () => (await call(`${system.url}/orders/${id}`)).body.status === 'Ordered', 5000, {
+      what: 'compensation',
+    })
+    await waitFor(async () => (await balance(phone)) === 50, 5000, { what: 'points restored' })
     const payments = await call(`${system.url}/payments/search/findByOrderId?orderId=${id}`)
     assert.equal(payments.body._embedded.payments[0].status, 'PaymentApproved')
     const again = await cancel(id)
@@ -141,8 +143,8 @@ describe('concurrent orders for one phone', () => {
       answers.map((a) => a.status),
       amounts.map(() => 201),
     )
-    const expected = amounts.reduce((sum, amt) => sum + Math.trunc(amt / 10), 0)
-    await waitFor(async () => (await balance(phone)) === expected, 10_000, `${expected} points`)
+    const expected = amounts.reduce((sum, amt) => sum + pointsFor(amt), 0)
+    await waitFor(async () => (await balance(phone)) === expected, 10_000, { what: `${expected} points` })
     const history = await call(
       `${system.url}/pointHistories/search/findByPhoneNumberOrderByCreateTime?phoneNumber=${phone}`,
     )

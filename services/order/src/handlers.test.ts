@@ -9,7 +9,6 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { DomainEvent } from '@cafeteria/contracts'
 import { decideAndEvolve, isRejected } from '@cafeteria/platform'
-import { sql } from 'kysely'
 import {
   eventOf,
   reissued,
@@ -17,7 +16,8 @@ import {
   type Storage,
   startServiceFixture,
   waitFor,
-} from '../../../test/support/service-fixture.ts'
+} from '@cafeteria/platform/testing'
+import { sql } from 'kysely'
 import { type Order, type OrderCommand, orderDecider } from './domain.ts'
 import { orderService } from './index.ts'
 import { appendHistory, findOrder, insertPending, type OrderTables, saveOrder } from './store.ts'

@@ -7,9 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { type Storage, startServiceFixture } from '../../../test/support/service-fixture.ts'
-import { startStub } from '../../../test/support/stub.ts'
-import { call } from '../../../test/support/system.ts'
+import { call, type Storage, startServiceFixture, startStub } from '@cafeteria/platform/testing'
 import { orderService } from './index.ts'
 
 const RETRIES = 24

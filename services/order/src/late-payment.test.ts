@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { order } from '@cafeteria/cafe/testing'
 import type { DomainEvent } from '@cafeteria/contracts'
 import { paymentService } from '@cafeteria/payment'
 import {
@@ -11,9 +12,7 @@ import {
   type RunningService,
   startService,
 } from '@cafeteria/platform'
-import { tempDir } from '../../../packages/platform/src/testing.ts'
-import { type FaultProxy, startFaultProxy } from '../../../test/support/proxy.ts'
-import { call, order, waitFor } from '../../../test/support/system.ts'
+import { call, type FaultProxy, startFaultProxy, tempDir, waitFor } from '@cafeteria/platform/testing'
 import { orderService } from './index.ts'
 import { insertPending, type OrderTables } from './store.ts'
 
@@ -93,25 +92,21 @@ test('a payment that arrives after the order gave up is voided, and nothing of t
   const answer = await call(`${orders.url}/orders`, { method: 'POST', json: order() })
   assert.equal(answer.status, 503)
   assert.equal(paymentsAnswered(), 0, 'the customer was answered before the payment went through')
-  const rejected = await waitFor(
-    async () => seen.find((e) => e.type === 'OrderRejected'),
-    5000,
-    'OrderRejected',
-  )
+  const rejected = await waitFor(async () => seen.find((e) => e.type === 'OrderRejected'), 5000, {
+    what: 'OrderRejected',
+  })
   const orderId = rejected.orderId
   // Every attempt the order made went through the proxy: wait until payment has answered each one.
-  await waitFor(
-    async () => paymentsAnswered() >= (await paymentCalls()),
-    15_000,
-    'payment to carry out the held requests',
-  )
+  await waitFor(async () => paymentsAnswered() >= (await paymentCalls()), 15_000, {
+    what: 'payment to carry out the held requests',
+  })
   await waitFor(
     async () => {
       const payments = await paymentsOf(orderId)
       return payments.length > 0 && payments.every((p) => p.status === 'PaymentVoided')
     },
     5000,
-    'the void',
+    { what: 'the void' },
   )
   const payments = await paymentsOf(orderId)
   assert.equal(payments.length, 1)
@@ -148,14 +143,16 @@ test('an order whose process died while paying is rejected by the sweep and its 
     .where('id', '=', stale.id)
     .execute()
   await database.close()
-  await waitFor(async () => (await paymentsOf(stale.id))[0]?.status === 'PaymentVoided', 10_000, 'the void')
+  await waitFor(async () => (await paymentsOf(stale.id))[0]?.status === 'PaymentVoided', 10_000, {
+    what: 'the void',
+  })
   // The database shows the void before the relay publishes it: wait for the bus too.
   await waitFor(
     async () =>
       seen.some((e) => e.type === 'OrderRejected' && e.orderId === stale.id) &&
       seen.some((e) => e.type === 'PaymentVoided' && e.orderId === stale.id),
     10_000,
-    'OrderRejected and PaymentVoided on the bus',
+    { what: 'OrderRejected and PaymentVoided on the bus' },
   )
   assert.equal((await call(`${orders.url}/orders/${stale.id}`)).status, 404)
 })

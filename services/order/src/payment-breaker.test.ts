@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { call, order, startInMemorySystem } from '../../../test/support/system.ts'
+import { order, startInMemorySystem } from '@cafeteria/cafe/testing'
+import { call } from '@cafeteria/platform/testing'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 let placedId: number

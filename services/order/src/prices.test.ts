@@ -10,7 +10,7 @@ import {
   signSession,
   startService,
 } from '@cafeteria/platform'
-import { call, waitFor } from '../../../test/support/system.ts'
+import { call, waitFor } from '@cafeteria/platform/testing'
 import { orderService } from './index.ts'
 
 /**

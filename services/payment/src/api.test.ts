@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { call, startInMemorySystem } from '../../../test/support/system.ts'
+import { startInMemorySystem } from '@cafeteria/cafe/testing'
+import { call } from '@cafeteria/platform/testing'
 
 let system: Awaited<ReturnType<typeof startInMemorySystem>>
 let payment: string

@@ -12,7 +12,7 @@ import {
   type ServiceFixture,
   type Storage,
   startServiceFixture,
-} from '../../../test/support/service-fixture.ts'
+} from '@cafeteria/platform/testing'
 import { paymentService } from './index.ts'
 import type { PaymentTables } from './store.ts'
 

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { pointsFor } from '@cafeteria/contracts'
+import type { Storage } from '@cafeteria/platform/testing'
 import {
   balance,
   cancelBody,
@@ -12,7 +14,6 @@ import {
   history,
   ordered,
   type PointFixture,
-  type Storage,
   startPoint,
 } from './testing.ts'
 
@@ -72,14 +73,14 @@ for (const storage of ['mysql', 'postgres'] as Storage[]) {
       )
       assert.ok(answers.every((a) => a.status === 200 || a.status === 409))
       const won = new Set(answers.filter((a) => a.status === 200).map((a) => a.body.orderId as number))
-      const deducted = [...won].reduce((sum, id) => sum + amounts[id as keyof typeof amounts] / 10, 0)
+      const deducted = [...won].reduce((sum, id) => sum + pointsFor(amounts[id as keyof typeof amounts]), 0)
       const final = await balance(f.url)
       assert.ok(won.size > 0 && won.size < orders.length)
       assert.equal(final, 250 - deducted)
       assert.ok(final >= 0)
       // Every refusal was deserved: each refused order needed more than was ever left.
       for (const id of orders.filter((o) => !won.has(o)))
-        assert.ok(amounts[id as keyof typeof amounts] / 10 > final)
+        assert.ok(pointsFor(amounts[id as keyof typeof amounts]) > final)
       // The deductions form one unbroken chain from 250: each saw the balance the previous one left.
       const cancels = (await history(f.url)).filter((e) => e.type === 'Cancel')
       assert.equal(cancels.length, won.size)

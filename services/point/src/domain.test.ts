@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { pointsFor } from '@cafeteria/contracts'
 import {
   type AccruePoints,
   type DeductPoints,
@@ -8,7 +9,6 @@ import {
   type EntryKind,
   ledgerOf,
   type PointEntry,
-  pointsFor,
   type RestorePoints,
   recordedEvents,
 } from './domain.ts'

@@ -1,3 +1,4 @@
+import { pointsFor } from '@cafeteria/contracts'
 import { decider, type Emitted, emits, type Rejected, rejected } from '@cafeteria/platform/decider'
 
 /**
@@ -36,9 +37,6 @@ export interface OrderLedger {
 
 export const ledgerOf = (entries: readonly DecidedEntry[]): OrderLedger =>
   Object.fromEntries(entries.map((e) => [e.kind, e]))
-
-/** 10% of the paid amount, truncated (amt 500 → 50). */
-export const pointsFor = (amt: number): number => Math.trunc(amt / 10)
 
 interface OrderTerms {
   readonly orderId: number

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { waitFor } from '../../../packages/platform/src/testing.ts'
+import { storages, waitFor } from '@cafeteria/platform/testing'
 import {
   balance,
   cancelBody,
@@ -15,7 +15,6 @@ import {
   type PointFixture,
   phone,
   startPoint,
-  storages,
 } from './testing.ts'
 
 const kinds = (entries: any[]) => entries.map((e) => [e.orderId, e.type, e.point, e.totalPoint])

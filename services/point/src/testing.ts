@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import type { EventOf, EventType } from '@cafeteria/contracts'
 import {
@@ -11,23 +10,13 @@ import {
   type RunningService,
   startService,
 } from '@cafeteria/platform'
-import { createConnection } from 'mysql2/promise'
-import pg from 'pg'
-import { tempDir, uniqueName, waitFor } from '../../../packages/platform/src/testing.ts'
+import { call, eventOf, type Storage, tempDir, testDatabase, waitFor } from '@cafeteria/platform/testing'
 import { pointService } from './index.ts'
 import type { PointTables } from './store.ts'
 
 /** Test fixture only: the point service on a database of its own, driven through its bus and HTTP. */
 
 export type PointEvent = EventOf<'PointsAccrued' | 'PointsDeducted' | 'PointsRestored'>
-
-export type Storage = 'sqlite' | 'postgres' | 'mysql'
-export const storages: readonly Storage[] = ['sqlite', 'postgres', 'mysql']
-
-const SERVERS = {
-  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-}
 
 export interface PointFixture {
   /** One base URL per replica. */
@@ -59,10 +48,10 @@ export async function startPoint(
   storage: Storage,
   { replicas = 1, env = {} }: { replicas?: number; env?: Record<string, string> } = {},
 ): Promise<PointFixture> {
-  const name = uniqueName()
+  const database = await testDatabase(storage)
+  const { url } = database
+  // The bus is a file, so that every replica reads the one log.
   const scratch = await tempDir('cafe-point-')
-  const url =
-    storage === 'sqlite' ? `sqlite:${join(scratch.path, 'point.db')}` : `${SERVERS[storage]}/${name}`
   const bus: Bus = openLocalBus({ path: join(scratch.path, 'bus.db') })
   const running: RunningService[] = []
   let inspect: Database<PointTables & PlatformTables> | undefined
@@ -70,7 +59,7 @@ export async function startPoint(
     for (const service of running) await service.stop()
     await inspect?.close()
     await bus.close()
-    await dropDatabase(storage, name)
+    await database.drop()
     await scratch.remove()
   }
   try {
@@ -104,10 +93,10 @@ export async function startPoint(
         { what: `event ${eventId} to be handled` },
       )
     }
-    const publish: PointFixture['publish'] = async (type, orderId, data, id = randomUUID()) => {
-      const event = { id, type, source: 'test', orderId, occurredAt: new Date().toISOString(), data }
-      await bus.publish([{ id, type, payload: JSON.stringify(event) }])
-      return id
+    const publish: PointFixture['publish'] = async (type, orderId, data, id) => {
+      const event = eventOf(type, orderId, data, { id })
+      await bus.publish([{ id: event.id, type, payload: JSON.stringify(event) }])
+      return event.id
     }
     return {
       urls: running.map((s) => s.url),
@@ -126,37 +115,6 @@ export async function startPoint(
   } catch (error) {
     await stop()
     throw error
-  }
-}
-
-async function dropDatabase(storage: Storage, name: string) {
-  if (storage === 'postgres') {
-    const client = new pg.Client({ connectionString: `${SERVERS.postgres}/postgres` })
-    await client.connect()
-    try {
-      // A closed pool's connections linger for a moment; forcing them off would fail them in
-      // this process, so wait for them to go.
-      await waitFor(
-        () =>
-          client
-            .query(`drop database if exists "${name}"`)
-            .then(() => true)
-            .catch(() => false),
-        5_000,
-        { what: `database ${name} to be dropped`, intervalMs: 25 },
-      )
-    } finally {
-      await client.end()
-    }
-  } else if (storage === 'mysql') {
-    const u = new URL(SERVERS.mysql)
-    const connection = await createConnection({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-    })
-    await connection.query(`drop database if exists \`${name}\``).finally(() => connection.end())
   }
 }
 
@@ -197,16 +155,10 @@ export interface Answer {
   readonly body: any
 }
 
+/** The kit's `call`, with the content type at hand for the problem+json assertions. */
 export async function request(url: string, init: { method?: string; json?: unknown } = {}): Promise<Answer> {
-  const response = await fetch(url, {
-    method: init.method ?? 'GET',
-    ...(init.json === undefined
-      ? {}
-      : { body: JSON.stringify(init.json), headers: { 'content-type': 'application/json' } }),
-  })
-  const text = await response.text()
-  const type = response.headers.get('content-type') ?? ''
-  return { status: response.status, type, body: type.includes('json') && text ? JSON.parse(text) : text }
+  const answer = await call(url, init)
+  return { status: answer.status, type: answer.headers.get('content-type') ?? '', body: answer.body }
 }
 
 export const cancelPoint = (url: string, body: unknown) =>

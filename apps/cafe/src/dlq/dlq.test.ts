@@ -30,8 +30,8 @@ import {
   startService,
   toEnvelope,
 } from '@cafeteria/platform'
+import { type TempDir, tempDir, waitFor } from '@cafeteria/platform/testing'
 import type { Generated, Kysely } from 'kysely'
-import { type TempDir, tempDir, waitFor } from '../../../../packages/platform/src/testing.ts'
 import { dlq } from './command.ts'
 
 const cli = fileURLToPath(new URL('../cli.ts', import.meta.url))

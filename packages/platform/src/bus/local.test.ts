@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { Worker } from 'node:worker_threads'
-import { tempDir, waitFor } from '../testing.ts'
+import { tempDir, waitFor } from '../testing/index.ts'
 import { openLocalBus } from './local.ts'
 
 test('Given messages a consumer holds or has not reached, when asked for its lag, then it counts them, and none once it has settled them', async () => {

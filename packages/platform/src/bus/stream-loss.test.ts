@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node'
 import { toEnvelope } from '../events/outbox.ts'
 import { createLogger } from '../logger.ts'
 import { type ServiceDefinition, startService } from '../service.ts'
-import { waitFor } from '../testing.ts'
+import { waitFor } from '../testing/index.ts'
 import { connectJetStream } from './jetstream.ts'
 import type { Bus } from './port.ts'
 

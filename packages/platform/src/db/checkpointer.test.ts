@@ -3,7 +3,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
-import { tempDir, waitFor } from '../testing.ts'
+import { tempDir, waitFor } from '../testing/index.ts'
 import { startCheckpointer } from './checkpointer.ts'
 
 test('Given commits that stay in the write-ahead log, when the checkpointer runs, then their pages reach the database file without the writer checkpointing', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { test } from 'node:test'
 import { sql } from 'kysely'
-import { tempDir } from '../testing.ts'
+import { tempDir } from '../testing/index.ts'
 import { openDatabase } from './database.ts'
 import { afterCommit } from './transaction.ts'
 

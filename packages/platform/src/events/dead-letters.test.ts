@@ -7,15 +7,14 @@
  * every case gets its own database.
  */
 import assert from 'node:assert/strict'
-import { join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { DomainEvent } from '@cafeteria/contracts'
-import { type Generated, type Kysely, sql } from 'kysely'
+import type { Generated, Kysely } from 'kysely'
 import { type Database, openDatabase } from '../db/database.ts'
 import { migrate, type ServiceMigration } from '../db/migrate.ts'
 import { type PlatformTables, platformMigrations } from '../db/platform-tables.ts'
 import { createLogger } from '../logger.ts'
-import { tempDir, uniqueName, waitFor } from '../testing.ts'
+import { type Storage, testDatabase, uniqueName, waitFor } from '../testing/index.ts'
 import type { Worker } from '../worker.ts'
 import { type Consumer, createConsumer } from './consumer.ts'
 import {
@@ -28,14 +27,8 @@ import {
 } from './dead-letters.ts'
 import { toEnvelope } from './outbox.ts'
 
-const SERVERS = {
-  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-}
 const CONSUMER = 'effects'
 const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' })
-const scratch = await tempDir('cafe-dead-letters-')
-const created: Array<{ storage: 'postgres' | 'mysql'; name: string }> = []
 
 interface TestTables {
   effect: { id: Generated<number>; event_id: string }
@@ -70,14 +63,10 @@ interface Fixture {
   inboxOf(eventId: string): Promise<number>
 }
 
-type Storage = 'sqlite' | 'postgres' | 'mysql'
-
 async function withFixture(storage: Storage, run: (f: Fixture) => Promise<void>): Promise<void> {
-  const name = uniqueName()
-  if (storage !== 'sqlite') created.push({ storage, name })
-  const url =
-    storage === 'sqlite' ? `sqlite:${join(scratch.path, `${name}.db`)}` : `${SERVERS[storage]}/${name}`
-  const database: Database<Tables> = await openDatabase<Tables>(url, { poolSize: 4 })
+  // Declared first, so dropped last: after the pool below has been closed.
+  await using throwaway = await testDatabase(storage)
+  const database: Database<Tables> = await openDatabase<Tables>(throwaway.url, { poolSize: 4 })
   const workers: Worker[] = []
   try {
     await migrate(database, 'platform', platformMigrations)
@@ -250,26 +239,9 @@ const cases: ReadonlyArray<{ name: string; run(f: Fixture): Promise<void> }> = [
 ]
 
 describe('dead letters', { concurrency: true }, () => {
-  after(cleanUp)
   for (const storage of ['sqlite', 'postgres', 'mysql'] as const) {
     describe(storage, { concurrency: true }, () => {
       for (const c of cases) test(c.name, { timeout: 15_000 }, () => withFixture(storage, c.run))
     })
   }
 })
-
-async function cleanUp(): Promise<void> {
-  const drops = created.map(async ({ storage, name }) => {
-    const admin = await openDatabase(`${SERVERS[storage]}/${storage === 'postgres' ? 'postgres' : ''}`, {
-      create: false,
-      poolSize: 1,
-    })
-    try {
-      const force = storage === 'postgres' ? sql` with (force)` : sql``
-      await sql`drop database if exists ${sql.id(name)}${force}`.execute(admin.db)
-    } finally {
-      await admin.close()
-    }
-  })
-  await Promise.all([...drops, scratch.remove()])
-}

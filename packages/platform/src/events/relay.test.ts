@@ -16,7 +16,7 @@ import { after, describe, test } from 'node:test'
 import type { DomainEvent } from '@cafeteria/contracts'
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream'
 import { connect as connectNats } from '@nats-io/transport-node'
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
 import { connectJetStream } from '../bus/jetstream.ts'
 import { openLocalBus } from '../bus/local.ts'
 import { type Bus, MessageRefused, type OutgoingMessage } from '../bus/port.ts'
@@ -24,15 +24,11 @@ import { openDatabase } from '../db/database.ts'
 import { migrate } from '../db/migrate.ts'
 import { type PlatformTables, platformMigrations } from '../db/platform-tables.ts'
 import { createLogger } from '../logger.ts'
-import { tempDir, uniqueName, waitFor } from '../testing.ts'
+import { type Storage, tempDir, testDatabase, waitFor } from '../testing/index.ts'
 import { appendToOutbox, toEnvelope } from './outbox.ts'
 import { dropOutboxLetter, listOutboxLetters, requeueOutboxLetter } from './outbox-dead-letters.ts'
 import { startRelay } from './relay.ts'
 
-const SERVERS = {
-  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-}
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
 const MAX_ATTEMPTS = 3
 /** The stream's max_msg_size in the JetStream cases, and a payload over it. */
@@ -40,15 +36,11 @@ const MAX_MESSAGE = 4096
 const OVERSIZED = 'x'.repeat(2 * MAX_MESSAGE)
 const WAIT_MS = 15_000
 
-type Storage = 'sqlite' | 'postgres' | 'mysql'
 type BusKind = 'jetstream' | 'local'
 
 const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' })
 const scratch = await tempDir('cafe-relay-')
-const created = {
-  databases: [] as Array<{ storage: Exclude<Storage, 'sqlite'>; name: string }>,
-  streams: [] as string[],
-}
+const created = { streams: [] as string[] }
 
 interface Fixture {
   readonly db: Kysely<PlatformTables>
@@ -69,11 +61,9 @@ interface Setup {
 }
 
 async function withFixture(setup: Setup, run: (f: Fixture) => Promise<void>): Promise<void> {
-  const name = uniqueName()
-  const { storage } = setup
-  const url =
-    storage === 'sqlite' ? `sqlite:${join(scratch.path, `${name}.db`)}` : `${SERVERS[storage]}/${name}`
-  if (storage !== 'sqlite') created.databases.push({ storage, name })
+  // Declared first, so dropped last: after everything on it has been closed.
+  await using throwaway = await testDatabase(setup.storage)
+  const { name, url } = throwaway
   const closing: Array<() => Promise<void>> = []
   try {
     const database = await openDatabase<PlatformTables>(url, { poolSize: 4 })
@@ -328,18 +318,6 @@ describe('outbox relay', { concurrency: true }, () => {
 })
 
 async function cleanUp(): Promise<void> {
-  const drops = created.databases.map(async ({ storage, name }) => {
-    const admin = await openDatabase(`${SERVERS[storage]}/${storage === 'postgres' ? 'postgres' : ''}`, {
-      create: false,
-      poolSize: 1,
-    })
-    try {
-      const force = storage === 'postgres' ? sql` with (force)` : sql``
-      await sql`drop database if exists ${sql.id(name)}${force}`.execute(admin.db)
-    } finally {
-      await admin.close()
-    }
-  })
   const deleteStreams = async () => {
     const nc = await connectNats({ servers: NATS_URL })
     try {
@@ -354,5 +332,5 @@ async function cleanUp(): Promise<void> {
       await nc.close()
     }
   }
-  await Promise.all([...drops, deleteStreams(), scratch.remove()])
+  await Promise.all([deleteStreams(), scratch.remove()])
 }

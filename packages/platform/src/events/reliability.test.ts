@@ -14,8 +14,6 @@ import type { DomainEvent } from '@cafeteria/contracts'
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream'
 import { connect as connectNats } from '@nats-io/transport-node'
 import type { Generated, Kysely } from 'kysely'
-import { createConnection as connectMysql } from 'mysql2/promise'
-import pg from 'pg'
 import { connectJetStream } from '../bus/jetstream.ts'
 import { openLocalBus } from '../bus/local.ts'
 import type { Bus, BusMessage, ConsumeOptions, OutgoingMessage } from '../bus/port.ts'
@@ -23,13 +21,11 @@ import { type Database, openDatabase } from '../db/database.ts'
 import { migrate, type ServiceMigration } from '../db/migrate.ts'
 import { type PlatformTables, platformMigrations } from '../db/platform-tables.ts'
 import { createLogger } from '../logger.ts'
-import { sleep, tempDir, uniqueName, waitFor } from '../testing.ts'
+import { type Storage, sleep, tempDir, testDatabase, waitFor } from '../testing/index.ts'
 import { createConsumer, type EventHandlers, type Outcome } from './consumer.ts'
 import { appendToOutbox, toEnvelope } from './outbox.ts'
 import { type Relay, startRelay } from './relay.ts'
 
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
-const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306'
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
 
 const CONSUMER = 'effects'
@@ -38,7 +34,6 @@ const SETTLE_MS = 300
 const WAIT_MS = 10_000
 const CONSUME: ConsumeOptions = { retryDelay: () => 50 }
 
-type Storage = 'postgres' | 'mysql' | 'sqlite'
 type BusKind = 'jetstream' | 'local'
 
 /** One row per handler run that committed: no unique key, so a double effect shows as two rows. */
@@ -63,7 +58,7 @@ const testMigrations: readonly ServiceMigration[] = [
 
 const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' })
 const scratch = await tempDir('cafe-reliability-')
-const created = { postgres: [] as string[], mysql: [] as string[], streams: [] as string[] }
+const created = { streams: [] as string[] }
 // ---------------------------------------------------------------------------------------------
 // The fixture: one database, one outbox relay and one bus (stream or log file) per case.
 
@@ -124,14 +119,9 @@ async function withFixture(
   options: { ackWaitMs?: number },
   run: (f: Fixture) => Promise<void>,
 ): Promise<void> {
-  const name = uniqueName()
-  const url =
-    storage === 'postgres'
-      ? `${POSTGRES_URL}/${name}`
-      : storage === 'mysql'
-        ? `${MYSQL_URL}/${name}`
-        : `sqlite:${join(scratch.path, `${name}.db`)}`
-  if (storage !== 'sqlite') created[storage].push(name)
+  // Declared first, so dropped last: after everything on it has been closed.
+  await using throwaway = await testDatabase(storage)
+  const { name, url } = throwaway
   if (busKind === 'jetstream') created.streams.push(name)
 
   const open: Array<() => Promise<void>> = []
@@ -522,34 +512,10 @@ describe('reliability contract', { concurrency: true }, () => {
 })
 
 /**
- * Drops every database and stream the cases created, through maintenance connections. Each kind is
- * cleaned up on its own, so one server refusing does not leave the others' leftovers behind.
+ * Deletes every stream the cases created (each case drops its own database). Each kind is cleaned
+ * up on its own, so one server refusing does not leave the others' leftovers behind.
  */
 async function cleanUp(): Promise<void> {
-  const dropPostgres = async () => {
-    const client = new pg.Client({ connectionString: `${POSTGRES_URL}/postgres` })
-    await client.connect()
-    try {
-      for (const name of created.postgres)
-        await client.query(`drop database if exists "${name}" with (force)`)
-    } finally {
-      await client.end()
-    }
-  }
-  const dropMysql = async () => {
-    const u = new URL(MYSQL_URL)
-    const connection = await connectMysql({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-    })
-    try {
-      for (const name of created.mysql) await connection.query(`drop database if exists \`${name}\``)
-    } finally {
-      await connection.end()
-    }
-  }
   const deleteStreams = async () => {
     const nc = await connectNats({ servers: NATS_URL })
     try {
@@ -565,12 +531,7 @@ async function cleanUp(): Promise<void> {
       await nc.close()
     }
   }
-  const results = await Promise.allSettled([
-    created.postgres.length > 0 && dropPostgres(),
-    created.mysql.length > 0 && dropMysql(),
-    created.streams.length > 0 && deleteStreams(),
-    scratch.remove(),
-  ])
+  const results = await Promise.allSettled([created.streams.length > 0 && deleteStreams(), scratch.remove()])
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
   if (failures.length > 0) throw new AggregateError(failures, 'reliability test clean-up failed')
 }

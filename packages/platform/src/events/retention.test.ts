@@ -6,7 +6,7 @@ import { openLocalBus } from '../bus/local.ts'
 import { openDatabase } from '../db/database.ts'
 import { migrate } from '../db/migrate.ts'
 import { type PlatformTables, platformMigrations } from '../db/platform-tables.ts'
-import { tempDir, waitFor } from '../testing.ts'
+import { tempDir, waitFor } from '../testing/index.ts'
 import { forgetProcessedBefore } from './retention.ts'
 
 test('inbox entries older than the retention are forgotten, newer ones kept', async () => {

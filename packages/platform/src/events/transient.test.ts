@@ -7,40 +7,38 @@
  *
  * Servers: PostgreSQL and MariaDB/MySQL at the URLs below (TEST_POSTGRES_URL, TEST_MYSQL_URL);
  * every case gets its own database. "Away" is a TCP proxy refusing new connections while the
- * server drops the ones open (see test/support/proxy.ts).
+ * server drops the ones open (see the kit's fault proxy, testing/proxy.ts).
  */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
-import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { DomainEvent } from '@cafeteria/contracts'
 import { type Kysely, sql } from 'kysely'
-import { type FaultProxy, startFaultProxy } from '../../../../test/support/proxy.ts'
 import { type Database, openDatabase } from '../db/database.ts'
 import { migrate, type ServiceMigration } from '../db/migrate.ts'
 import { type PlatformTables, platformMigrations } from '../db/platform-tables.ts'
 import { createHttpClient } from '../http/client.ts'
 import { createLogger } from '../logger.ts'
-import { tempDir, uniqueName, waitFor } from '../testing.ts'
+import {
+  closedPort,
+  type FaultProxy,
+  type Storage,
+  startFaultProxy,
+  TEST_SERVERS,
+  testDatabase,
+  waitFor,
+} from '../testing/index.ts'
 import { type Consumer, createConsumer, type EventHandlers, type Outcome } from './consumer.ts'
 import { listDeadLetters } from './dead-letters.ts'
 import { toEnvelope } from './outbox.ts'
 import { TransientError } from './transient.ts'
 
-const SERVERS = {
-  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-}
 const CONSUMER = 'effects'
 const MAX_ATTEMPTS = 2
 /** Deliveries failing transiently: well past MAX_ATTEMPTS. */
 const TRANSIENT_DELIVERIES = MAX_ATTEMPTS + 4
 const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' })
-const scratch = await tempDir('cafe-transient-')
-const created: Array<{ storage: Server; name: string }> = []
 
-type Storage = 'sqlite' | 'postgres' | 'mysql'
 type Server = Exclude<Storage, 'sqlite'>
 
 interface TestTables {
@@ -85,10 +83,9 @@ async function withFixture(
   options: { proxy?: FaultProxy },
   run: (f: Fixture) => Promise<void>,
 ): Promise<void> {
-  const name = uniqueName()
-  if (storage !== 'sqlite') created.push({ storage, name })
-  const url =
-    storage === 'sqlite' ? `sqlite:${join(scratch.path, `${name}.db`)}` : `${SERVERS[storage]}/${name}`
+  // Declared first, so dropped last: after the pools below have been closed.
+  await using throwaway = await testDatabase(storage)
+  const { url } = throwaway
   // Set up directly; the consumer alone goes through the proxy, when there is one.
   const setup = await openDatabase<Tables>(url, { poolSize: 1 })
   try {
@@ -227,7 +224,7 @@ async function bumpCounter(trx: Kysely<Tables>, storage: Storage): Promise<void>
 
 /** Drops the connections the server has open for this database, as a restart would. */
 async function dropConnections(storage: Server, name: string): Promise<void> {
-  const admin = await openDatabase(`${SERVERS[storage]}/${storage === 'postgres' ? 'postgres' : ''}`, {
+  const admin = await openDatabase(`${TEST_SERVERS[storage]}/${storage === 'postgres' ? 'postgres' : ''}`, {
     create: false,
     poolSize: 1,
   })
@@ -247,16 +244,7 @@ async function dropConnections(storage: Server, name: string): Promise<void> {
   }
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 describe('transient failures', { concurrency: true }, () => {
-  after(cleanUp)
   for (const storage of ['sqlite', 'postgres', 'mysql'] as const) {
     describe(storage, { concurrency: true }, () => {
       test(
@@ -288,7 +276,7 @@ describe('transient failures', { concurrency: true }, () => {
         test('a database that went away is retried until it is back', { timeout: 30_000 }, async () => {
           const proxy = await startFaultProxy({
             host: '127.0.0.1',
-            port: Number(new URL(SERVERS[storage]).port),
+            port: Number(new URL(TEST_SERVERS[storage]).port),
           })
           try {
             await withFixture(storage, { proxy }, async (f) => {
@@ -372,19 +360,3 @@ describe('transient failures', { concurrency: true }, () => {
     })
   })
 })
-
-async function cleanUp(): Promise<void> {
-  const drops = created.map(async ({ storage, name }) => {
-    const admin = await openDatabase(`${SERVERS[storage]}/${storage === 'postgres' ? 'postgres' : ''}`, {
-      create: false,
-      poolSize: 1,
-    })
-    try {
-      const force = storage === 'postgres' ? sql` with (force)` : sql``
-      await sql`drop database if exists ${sql.id(name)}${force}`.execute(admin.db)
-    } finally {
-      await admin.close()
-    }
-  })
-  await Promise.all([...drops, scratch.remove()])
-}

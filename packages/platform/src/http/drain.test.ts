@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
 import { Client } from 'undici'
-import { waitFor } from '../testing.ts'
+import { waitFor } from '../testing/index.ts'
 import { createHttpApp } from './app.ts'
 import { drainHttp } from './drain.ts'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { openEvents } from '../../../../test/support/sse.ts'
 import { createLogger } from '../logger.ts'
+import { openEvents } from '../testing/index.ts'
 import { createHttpApp, type HttpApp } from './app.ts'
 import { createLiveFeed, type LiveFeed } from './live.ts'
 

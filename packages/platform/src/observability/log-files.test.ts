@@ -7,7 +7,7 @@ import { openLocalBus } from '../bus/local.ts'
 import { configReader } from '../config.ts'
 import { createLogger } from '../logger.ts'
 import { type ServiceDefinition, startService } from '../service.ts'
-import { tempDir } from '../testing.ts'
+import { tempDir } from '../testing/index.ts'
 import { logFileSettings, serviceLogger } from './log-files.ts'
 
 /** Lines written to the process's stdout logger, kept to compare with the file. */

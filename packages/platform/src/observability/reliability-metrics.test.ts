@@ -9,7 +9,7 @@ import { toEnvelope } from '../events/outbox.ts'
 import { TransientError } from '../events/transient.ts'
 import { createLogger } from '../logger.ts'
 import { type ServiceDefinition, startService } from '../service.ts'
-import { tempDir, waitFor } from '../testing.ts'
+import { tempDir, waitFor } from '../testing/index.ts'
 
 const SERVER = 'nats://127.0.0.1:4222'
 

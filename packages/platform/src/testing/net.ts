@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { connect, createServer } from 'node:net'
-import type { Answer } from './system.ts'
+import type { Answer } from './http.ts'
 
 /** Whether a TCP connection to `host:port` is accepted. */
 export const accepts = (host: string, port: number) =>

@@ -1,11 +1,9 @@
 /**
- * Test fixture only: one service on a database of its own, with an in-process bus, driven the
- * way the other services drive it: events in, HTTP, and the events it publishes collected by a
- * second consumer on the same bus. Shared by the services' handler suites (order, payment,
- * drink); a candidate for packages/platform/src/testing.ts.
+ * One service on a database of its own, with an in-process bus, driven the way the other services
+ * drive it: events in, HTTP, and the events it publishes collected by a second consumer on the
+ * same bus. What the services' handler suites share.
  */
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import type { DomainEvent, EventOf, EventType } from '@cafeteria/contracts'
 import {
   type Bus,
@@ -20,18 +18,9 @@ import {
   type ServiceDb,
   type ServiceDefinition,
   startService,
-} from '@cafeteria/platform'
-import { sql } from 'kysely'
-import { tempDir, uniqueName, waitFor } from '../../packages/platform/src/testing.ts'
-
-export { waitFor }
-
-export type Storage = 'sqlite' | 'postgres' | 'mysql'
-
-const SERVERS = {
-  postgres: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
-  mysql: process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306',
-}
+} from '../index.ts'
+import { waitFor } from './basics.ts'
+import { type Storage, testDatabase } from './database.ts'
 
 /** An event as its producer would publish it; `id` defaults to a fresh one. */
 export function eventOf<K extends EventType>(
@@ -46,7 +35,7 @@ export function eventOf<K extends EventType>(
 /** The same fact announced again under a new event id: what a producer's retry sends. */
 export const reissued = <E extends DomainEvent>(event: E): E => ({ ...event, id: randomUUID() })
 
-export interface Answer {
+export interface InjectedAnswer {
   readonly status: number
   readonly body: any
 }
@@ -78,7 +67,7 @@ export interface ServiceFixture<DB> {
   emittedOf(...types: EventType[]): DomainEvent[]
   deadLetters(): Promise<{ event_id: string; type: string; error: string }[]>
   /** An HTTP request on the service (in process); JSON bodies parsed. */
-  http(method: 'GET' | 'POST' | 'PATCH', path: string, json?: unknown): Promise<Answer>
+  http(method: 'GET' | 'POST' | 'PATCH', path: string, json?: unknown): Promise<InjectedAnswer>
   stop(): Promise<void>
 }
 
@@ -96,10 +85,8 @@ export async function startServiceFixture<DB, C, D>(
 ): Promise<ServiceFixture<DB>> {
   const { name } = definition
   const prefix = name.toUpperCase()
-  const dbName = uniqueName()
-  const scratch = await tempDir(`cafe-${name}-`)
-  const url =
-    storage === 'sqlite' ? `sqlite:${join(scratch.path, `${name}.db`)}` : `${SERVERS[storage]}/${dbName}`
+  const database = await testDatabase(storage)
+  const { url } = database
   const bus = openLocalBus({ path: ':memory:' })
   // The service's consumer as the bus calls it, kept to redeliver a message under the same id.
   let consumerHandle: ((message: BusMessage) => Promise<void>) | undefined
@@ -119,8 +106,7 @@ export async function startServiceFixture<DB, C, D>(
     await service?.stop()
     await inspect?.close()
     await bus.close()
-    if (storage !== 'sqlite') await dropDatabase(storage, dbName)
-    await scratch.remove()
+    await database.drop()
   }
   try {
     service = await startService(definition, {
@@ -236,32 +222,5 @@ export async function startServiceFixture<DB, C, D>(
   } catch (error) {
     await stop()
     throw error
-  }
-}
-
-/**
- * Drops a test database once the closed pools' sessions are gone. Not PostgreSQL's `with (force)`:
- * those sessions may still be exiting, and killing one makes its client raise an error here.
- */
-async function dropDatabase(storage: 'postgres' | 'mysql', name: string): Promise<void> {
-  const admin = await openDatabase(`${SERVERS[storage]}/${storage === 'postgres' ? 'postgres' : ''}`, {
-    create: false,
-    poolSize: 1,
-  })
-  try {
-    await waitFor(
-      () =>
-        sql`drop database if exists ${sql.id(name)}`.execute(admin.db).then(
-          () => true,
-          (error: { code?: string }) => {
-            if (error.code !== '55006') throw error
-            return false
-          },
-        ),
-      5_000,
-      { what: `database ${name} to be free to drop` },
-    )
-  } finally {
-    await admin.close()
   }
 }
