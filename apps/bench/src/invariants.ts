@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { pointsFor } from '@cafeteria/contracts'
 import type { ChaosParty, Intent, PlacedOrder } from './chaos.ts'
 import { mapBounded } from './verify.ts'
 
@@ -118,7 +119,7 @@ export async function checkInvariants(record: Told, party: ChaosParty): Promise<
   for (const { phone, pages, points: balance, history } of customers) {
     const mine = orders.filter((o) => o.phoneNumber === phone)
     const standing = (o: PlacedOrder) => state.get(o.id)?.status !== 'OrderCanceled'
-    const expected = mine.filter(standing).reduce((sum, o) => sum + Math.trunc(o.amt / 10), 0)
+    const expected = mine.filter(standing).reduce((sum, o) => sum + pointsFor(o.amt), 0)
     const actual =
       items(balance, 'points')?.[0]?.point ?? (balance.status === 200 ? 0 : `HTTP ${balance.status}`)
     points += typeof actual === 'number' ? actual : 0
@@ -157,7 +158,7 @@ export async function checkInvariants(record: Told, party: ChaosParty): Promise<
         broken.push(`customer ${phone}: point history has order ${e.orderId}, never placed`)
     }
     for (const o of mine) {
-      const share = standing(o) ? Math.trunc(o.amt / 10) : 0
+      const share = standing(o) ? pointsFor(o.amt) : 0
       const accruals = entries.filter((e: Json) => e.orderId === o.id && e.type === 'Order').length
       if (accruals !== 1 || (net.get(o.id) ?? 0) !== share)
         broken.push(
