@@ -1,24 +1,18 @@
-import {
-  addFlag,
-  columns,
-  createIndex,
-  createOrderRecordTable,
-  type ServiceMigration,
-} from '@cafeteria/platform'
+import { type ServiceMigration, schema } from '@cafeteria/platform'
 
 export const migrations: readonly ServiceMigration[] = [
   {
     name: '001_drink',
     async up(db, t) {
       // One ticket per order, whatever the broker redelivers.
-      await createOrderRecordTable(db, t, 'drink', columns.product).execute()
-      await createIndex(db, 'drink_status_id', 'drink', ['status', 'id'])
+      await schema.orderRecordTable(db, t, 'drink', schema.columns.product).execute()
+      await schema.index(db, 'drink_status_id', 'drink', ['status', 'id'])
     },
   },
   {
     name: '002_cancel_refused',
     async up(db) {
-      await addFlag(db, 'drink', 'cancel_refused')
+      await schema.flag(db, 'drink', 'cancel_refused')
     },
   },
   {
@@ -28,7 +22,7 @@ export const migrations: readonly ServiceMigration[] = [
         await db.schema.alterTable('drink').addColumn(column, t.timestamp).execute()
       }
       // The board's recent changes.
-      await createIndex(db, 'drink_status_time', 'drink', ['status_time'])
+      await schema.index(db, 'drink_status_time', 'drink', ['status_time'])
     },
   },
   {

@@ -1,56 +1,57 @@
-import { addFlag, columns, createEntityTable, createIndex, type ServiceMigration } from '@cafeteria/platform'
+import { type ServiceMigration, schema } from '@cafeteria/platform'
 
 export const migrations: readonly ServiceMigration[] = [
   {
     name: '001_order',
     async up(db, t) {
-      await createEntityTable(db, t, 'order_management')
-        .$call(columns.phoneNumber)
-        .$call(columns.product)
-        .$call(columns.amount)
-        .$call(columns.status)
+      await schema
+        .entityTable(db, t, 'order_management')
+        .$call(schema.columns.phoneNumber)
+        .$call(schema.columns.product)
+        .$call(schema.columns.amount)
+        .$call(schema.columns.status)
         .addColumn('payment_id', 'bigint')
-        .$call(columns.createTime(t))
+        .$call(schema.columns.createTime(t))
         .execute()
     },
   },
   {
     name: '002_cancel_and_history',
     async up(db, t) {
-      await addFlag(db, 'order_management', 'cancel_refused')
-      await createEntityTable(db, t, 'order_history')
+      await schema.flag(db, 'order_management', 'cancel_refused')
+      await schema
+        .entityTable(db, t, 'order_history')
         .addColumn('order_id', 'bigint', (c) => c.notNull())
-        .$call(columns.status)
+        .$call(schema.columns.status)
         .addColumn('detail', 'varchar(200)')
         .addColumn('at', t.timestamp, (c) => c.notNull())
         .execute()
-      await createIndex(db, 'order_history_order', 'order_history', ['order_id', 'id'])
+      await schema.index(db, 'order_history_order', 'order_history', ['order_id', 'id'])
     },
   },
   {
     name: '003_idempotency_key',
     async up(db, t) {
-      await db.schema
-        .createTable('idempotency_key')
-        .addColumn('key', 'varchar(100)', (c) => c.primaryKey())
+      await schema
+        .keyedTable(db, 'idempotency_key', 'key', 'varchar(100)')
         .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
         .addColumn('order_id', 'bigint', (c) => c.notNull())
         .addColumn('created_at', t.timestamp, (c) => c.notNull())
         .execute()
-      await createIndex(db, 'idempotency_key_created', 'idempotency_key', ['created_at'])
+      await schema.index(db, 'idempotency_key_created', 'idempotency_key', ['created_at'])
     },
   },
   {
     name: '004_refunded',
     async up(db) {
-      await addFlag(db, 'order_management', 'refunded')
+      await schema.flag(db, 'order_management', 'refunded')
     },
   },
   {
     name: '005_pending_index',
     async up(db) {
       // The sweep for orders abandoned while paying looks for old Pending rows.
-      await createIndex(db, 'order_status_created', 'order_management', ['status', 'create_time'])
+      await schema.index(db, 'order_status_created', 'order_management', ['status', 'create_time'])
     },
   },
   {
@@ -64,7 +65,7 @@ export const migrations: readonly ServiceMigration[] = [
     name: '007_cancel_intent_index',
     async up(db) {
       // The sweep looks for started cancels every few seconds; nearly every row has none.
-      await createIndex(db, 'order_cancel_started', 'order_management', ['cancel_started_at'])
+      await schema.index(db, 'order_cancel_started', 'order_management', ['cancel_started_at'])
     },
   },
   {

@@ -17,6 +17,10 @@ export const createEntityTable = (db: Kysely<any>, t: ColumnTypes, name: string)
     .createTable(name)
     .addColumn('id', t.id, (c) => (t.autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
 
+/** `create table <name>`, its rows keyed by a natural key (a phone number, a client's key, a hash). */
+export const createKeyedTable = (db: Kysely<any>, name: string, key: string, type: string): TableBuilder =>
+  db.schema.createTable(name).addColumn(key, type as 'text', (c) => c.primaryKey())
+
 export const columns = {
   /** The customer's phone number, digits only (see `normalizePhoneNumber`). */
   phoneNumber: (table: TableBuilder) => table.addColumn('phone_number', 'varchar(11)', notNull),
@@ -72,3 +76,13 @@ export const addFlag = (db: Kysely<any>, table: string, column: string): Promise
 /** `create index <name> on <table> (<columns>)`. */
 export const createIndex = (db: Kysely<any>, name: string, table: string, indexed: string[]): Promise<void> =>
   db.schema.createIndex(name).on(table).columns(indexed).execute()
+
+/** What a service's migrations build their tables with, in one import. */
+export const schema = {
+  entityTable: createEntityTable,
+  keyedTable: createKeyedTable,
+  orderRecordTable: createOrderRecordTable,
+  index: createIndex,
+  flag: addFlag,
+  columns,
+} as const
