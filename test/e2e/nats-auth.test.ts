@@ -13,9 +13,9 @@ import {
   createLogger,
   natsSettings,
 } from '@cafeteria/platform'
-import { type OwnNats, startOwnNats } from '../../../test/support/cluster.ts'
-import { type NatsAuthMode, natsAuthSetup } from '../../../test/support/nats-auth.ts'
-import { serveOne } from './serve.ts'
+import { serveOne } from '../../apps/cafe/src/serve.ts'
+import { type OwnNats, startOwnNats } from '../support/cluster.ts'
+import { type NatsAuthMode, natsAuthSetup } from '../support/nats-auth.ts'
 
 /**
  * A service against a nats-server of the test's own that requires clients to sign in: with the
@@ -23,7 +23,7 @@ import { serveOne } from './serve.ts'
  * stops at start-up with a message naming the settings, at once.
  */
 const logger = createLogger({ level: 'silent' })
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
+const cli = fileURLToPath(new URL('../../apps/cafe/src/cli.ts', import.meta.url))
 /** Far below the client's 20 s handshake timeout or any retry loop: a refusal is immediate. */
 const PROMPT_MS = 5_000
 
