@@ -2,6 +2,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { walCheckpointPragma, whenUnlocked } from '../db/sqlite.ts'
 import { sqliteReason } from '../db/transient.ts'
 import { LOCAL_HANDLER_DEADLINE_MS, type LocalBusOptions, settledWithin } from './local-options.ts'
+import { type RetryRow, type Row, SCHEMA, SYNCHRONOUS } from './local-schema.ts'
 import {
   type Bus,
   type BusMessage,
@@ -12,29 +13,9 @@ import {
   silentBusLogger,
 } from './port.ts'
 
-interface Row {
-  seq: number
-  id: string
-  type: string
-  payload: string
-  headers: string | null
-}
-interface RetryRow {
-  seq: number
-  attempt: number
-}
 type Handle = (message: BusMessage) => Promise<void>
 
-const SCHEMA = `
-  create table if not exists message (seq integer primary key autoincrement, id text not null unique,
-    type text not null, payload text not null, headers text, stored_at text not null);
-  create table if not exists cursor (consumer text primary key, seq integer not null);
-  create table if not exists retry (consumer text not null, seq integer not null, attempt integer not null,
-    due_at integer not null, primary key (consumer, seq));`
-
 export type { LocalBusOptions } from './local-options.ts'
-
-const SYNCHRONOUS = ['off', 'normal', 'full', 'extra']
 
 /**
  * The embedded-mode bus: a durable log in SQLite with a cursor per named consumer, giving the
