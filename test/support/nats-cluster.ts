@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
-import { freePort } from '../../apps/cafe/src/process.ts'
 
 /**
  * A JetStream cluster of the test's own: `size` nats-server processes on ephemeral client and
@@ -36,9 +36,13 @@ const NATS_BIN = '/usr/sbin/nats-server'
 
 export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const root = await mkdtemp(join(tmpdir(), 'cafe-nats-cluster-'))
-  const ports = await Promise.all(
-    Array.from({ length: size }, async () => ({ client: await freePort(), cluster: await freePort() })),
-  )
+  // Six ports, all held at once while chosen: ports picked one by one may repeat, and a node
+  // that cannot bind its port exits, leaving the cluster one short.
+  const free = await distinctPorts(size * 2)
+  const ports = Array.from({ length: size }, (_, i) => ({
+    client: free[2 * i] as number,
+    cluster: free[2 * i + 1] as number,
+  }))
   const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`)
   const nodes: Node[] = await Promise.all(
     ports.map(async (p, i) => {
@@ -66,8 +70,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const start = async (name: string) => {
     const n = node(name)
     if (n.child && n.child.exitCode === null && n.child.signalCode === null) return
-    n.child = spawn(NATS_BIN, ['-c', n.config], { stdio: 'ignore' })
+    const child = spawn(NATS_BIN, ['-c', n.config], { stdio: ['ignore', 'ignore', 'pipe'] })
+    n.child = child
+    let said = ''
+    child.stderr?.on('data', (chunk) => {
+      said = (said + chunk).slice(-2000)
+    })
     await waitUntil(`NATS node ${name} to accept clients`, 10_000, async () => {
+      if (child.exitCode !== null) throw new Error(`NATS node ${name} exited: ${said}`)
       const nc = await connect({ servers: `nats://127.0.0.1:${n.port}` }).catch(() => undefined)
       await nc?.close()
       return nc !== undefined
@@ -120,5 +130,19 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(100)
+  }
+}
+
+async function distinctPorts(count: number): Promise<number[]> {
+  const servers: Server[] = []
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer()
+      servers.push(server)
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    }
+    return servers.map((server) => (server.address() as { port: number }).port)
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
   }
 }
